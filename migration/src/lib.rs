@@ -1,0 +1,19 @@
+//! Database migrations, applied in order at start-up and by `graphql-auth migrate`.
+//! One change per file; each has `up` and `down`. No seed data: accounts are created
+//! through the API or `graphql-auth create-user`.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_create_users;
+mod m20261125_000002_create_sessions;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261125_000001_create_users::Migration),
+            Box::new(m20261125_000002_create_sessions::Migration),
+        ]
+    }
+}

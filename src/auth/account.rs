@@ -1,0 +1,230 @@
+//! Creating accounts and changing them: register, change password, preferences.
+use sea_orm::TransactionTrait;
+use tracing::instrument;
+
+use super::{
+    AuthError, AuthService, ClientInfo, Principal, SignedIn, now, password::Verification,
+    sign_in::device_of,
+};
+use crate::{
+    domain::{EmailAddress, Language, NewPassword, Password, Timezone, UserId, Username},
+    entities::user,
+    store::{
+        self,
+        sessions::RevokeReason,
+        users::{NewUser, PreferenceChanges},
+    },
+};
+
+pub struct NewAccount {
+    pub username: String,
+    pub email: String,
+    pub password: String,
+    pub password_confirm: String,
+    pub device_fingerprint: Option<String>,
+    pub language: Option<String>,
+    pub timezone: Option<String>,
+}
+
+pub struct ChangePassword {
+    pub current_password: String,
+    pub new_password: String,
+    pub new_password_confirm: String,
+    pub revoke_other_sessions: bool,
+}
+
+/// A new password and its confirmation, checked in the contract's order: the two must
+/// agree before anything is used up, then the policy decides.
+fn confirmed_new_password(
+    password: String,
+    confirm: String,
+    field: &'static str,
+    username: &Username,
+    email: &EmailAddress,
+) -> Result<NewPassword, AuthError> {
+    let password = Password::parse(password, field)?;
+    if password.expose() != confirm {
+        return Err(AuthError::PasswordMismatch);
+    }
+    NewPassword::parse(password, username, email).map_err(AuthError::WeakPassword)
+}
+
+fn optional<T>(
+    raw: Option<String>,
+    parse: impl Fn(&str) -> Result<T, crate::domain::InvalidInput>,
+) -> Result<Option<T>, AuthError> {
+    Ok(raw.as_deref().map(parse).transpose()?)
+}
+
+impl AuthService {
+    /// Creates an account and signs it in on the calling device.
+    #[instrument(name = "register", skip_all)]
+    pub async fn register(
+        &self,
+        input: NewAccount,
+        client: &ClientInfo,
+    ) -> Result<SignedIn, AuthError> {
+        let username = Username::parse(&input.username)?;
+        let email = EmailAddress::parse(&input.email)?;
+        let language = optional(input.language, Language::parse)?.unwrap_or_default();
+        let timezone = optional(input.timezone, Timezone::parse)?.unwrap_or_default();
+        let password = confirmed_new_password(
+            input.password,
+            input.password_confirm,
+            "password",
+            &username,
+            &email,
+        )?;
+        let db = self.db();
+        if let Some(taken) = store::users::taken_keys(db, &username, &email).await? {
+            return Err(taken.into());
+        }
+        let password_hash = self.0.hasher.hash(password.as_password()).await?;
+        let now = now();
+        let txn = db.begin().await?;
+        let user = store::users::create(
+            &txn,
+            NewUser {
+                username,
+                email,
+                password_hash,
+                language,
+                timezone,
+                is_staff: false,
+            },
+            now,
+        )
+        .await?;
+        let device = device_of(input.device_fingerprint, client);
+        let signed_in = self
+            .start_session(&txn, &user, device, false, client, now)
+            .await?;
+        txn.commit().await?;
+        tracing::info!(user_id = %user.id, "registered");
+        Ok(signed_in)
+    }
+
+    /// Creates an account from the command line; the password passes the same policy.
+    pub async fn create_user(
+        &self,
+        username: &str,
+        email: &str,
+        password: String,
+        is_staff: bool,
+    ) -> Result<user::Model, AuthError> {
+        let username = Username::parse(username)?;
+        let email = EmailAddress::parse(email)?;
+        let password = NewPassword::parse(Password::parse(password, "password")?, &username, &email)
+            .map_err(AuthError::WeakPassword)?;
+        let password_hash = self.0.hasher.hash(password.as_password()).await?;
+        let user = store::users::create(
+            self.db(),
+            NewUser {
+                username,
+                email,
+                password_hash,
+                language: Language::default(),
+                timezone: Timezone::default(),
+                is_staff,
+            },
+            now(),
+        )
+        .await?;
+        Ok(user)
+    }
+
+    pub async fn me(&self, principal: &Principal) -> Result<user::Model, AuthError> {
+        store::users::find(self.db(), principal.user_id)
+            .await?
+            .ok_or(AuthError::Unauthenticated)
+    }
+
+    /// Changes the password and signs the current device in afresh: its old session
+    /// and every access token issued before the change stop working; other sessions end
+    /// too unless `revoke_other_sessions` is false.
+    #[instrument(name = "change_password", skip_all, fields(user_id = %principal.user_id))]
+    pub async fn change_password(
+        &self,
+        principal: &Principal,
+        input: ChangePassword,
+        client: &ClientInfo,
+    ) -> Result<SignedIn, AuthError> {
+        let user = self.me(principal).await?;
+        let username = Username::parse(&user.username)?;
+        let email = EmailAddress::parse(&user.email)?;
+        let current = Password::parse(input.current_password, "currentPassword")?;
+        let new_password = confirmed_new_password(
+            input.new_password,
+            input.new_password_confirm,
+            "newPassword",
+            &username,
+            &email,
+        )?;
+        let verification = self.0.hasher.verify(&current, Some(&user.password_hash)).await?;
+        if verification == Verification::Mismatch {
+            return Err(AuthError::InvalidCredentials);
+        }
+        let hash = self.0.hasher.hash(new_password.as_password()).await?;
+        let now = now();
+        let db = self.db();
+        let current_session = store::sessions::find(db, principal.session_id)
+            .await?
+            .ok_or(AuthError::Unauthenticated)?;
+        let txn = db.begin().await?;
+        store::users::set_password(&txn, principal.user_id, hash, now).await?;
+        if input.revoke_other_sessions {
+            store::sessions::revoke_all_for_user(
+                &txn,
+                principal.user_id,
+                None,
+                RevokeReason::PasswordChanged,
+                now,
+            )
+            .await?;
+        } else {
+            store::sessions::revoke(&txn, principal.session_id, RevokeReason::PasswordChanged, now)
+                .await?;
+        }
+        let device_client = ClientInfo {
+            user_agent: client.user_agent.clone().or(current_session.user_agent),
+            ..client.clone()
+        };
+        let signed_in = self
+            .start_session(
+                &txn,
+                &user,
+                current_session.device_fingerprint,
+                current_session.remember_me,
+                &device_client,
+                now,
+            )
+            .await?;
+        txn.commit().await?;
+        tracing::info!("password changed");
+        Ok(signed_in)
+    }
+
+    pub async fn update_preferences(
+        &self,
+        principal: &Principal,
+        language: Option<String>,
+        timezone: Option<String>,
+        email_notifications: Option<bool>,
+        sms_notifications: Option<bool>,
+        push_notifications: Option<bool>,
+    ) -> Result<user::Model, AuthError> {
+        let changes = PreferenceChanges {
+            language: optional(language, Language::parse)?,
+            timezone: optional(timezone, Timezone::parse)?,
+            email_notifications,
+            sms_notifications,
+            push_notifications,
+        };
+        let user = self.me(principal).await?;
+        Ok(store::users::update_preferences(self.db(), user, changes).await?)
+    }
+
+    pub async fn find_users(&self, ids: &[UserId]) -> Result<Vec<user::Model>, AuthError> {
+        Ok(store::users::find_many(self.db(), ids).await?)
+    }
+}

@@ -1,0 +1,64 @@
+use std::time::Duration;
+
+use sea_orm::DbErr;
+
+use crate::{
+    domain::{InvalidInput, PasswordWeakness},
+    store::StoreError,
+};
+
+/// Every way a flow can refuse, plus one `Unexpected` for what should not happen.
+/// The GraphQL layer maps these to contract error codes in one place.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("invalid input in {}", .0.field)]
+    InvalidInput(InvalidInput),
+    #[error("the password policy refuses this password")]
+    WeakPassword(Vec<PasswordWeakness>),
+    #[error("password and confirmation differ")]
+    PasswordMismatch,
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("account locked")]
+    AccountLocked { retry_after: Duration },
+    #[error("account disabled")]
+    AccountDisabled,
+    #[error("no valid access token")]
+    Unauthenticated,
+    #[error("unknown, expired or used token")]
+    InvalidToken,
+    #[error("a rotated refresh token was presented again")]
+    TokenReused,
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<InvalidInput> for AuthError {
+    fn from(input: InvalidInput) -> Self {
+        Self::InvalidInput(input)
+    }
+}
+
+impl From<DbErr> for AuthError {
+    fn from(err: DbErr) -> Self {
+        Self::Unexpected(anyhow::Error::new(err).context("database"))
+    }
+}
+
+impl From<StoreError> for AuthError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::UsernameTaken => Self::InvalidInput(InvalidInput::new(
+                "username",
+                "This username is already taken.",
+            )),
+            StoreError::EmailTaken => Self::InvalidInput(InvalidInput::new(
+                "email",
+                "An account already uses this email address.",
+            )),
+            StoreError::Db(err) => err.into(),
+        }
+    }
+}

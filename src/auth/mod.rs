@@ -1,0 +1,106 @@
+//! The authentication flows — sign-up, sign-in, refresh, sessions, account changes —
+//! as plain Rust: no HTTP or GraphQL types, so they can be tested and reused alone.
+mod account;
+mod error;
+pub mod keys;
+pub mod password;
+mod sessions;
+mod sign_in;
+pub mod tokens;
+
+use std::{net::IpAddr, sync::Arc};
+
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
+
+pub use account::{ChangePassword, NewAccount};
+pub use error::AuthError;
+pub use sign_in::{Credentials, SignedIn};
+
+use crate::{
+    config::{Lifetimes, LockoutSettings, Settings},
+    domain::{SessionId, UserId},
+};
+use password::PasswordHasher;
+use tokens::{AccessTokens, RefreshTokens};
+
+/// Who is asking, as far as the transport can tell.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+    /// From the `Device-Fingerprint` header; an input's own field wins over it.
+    pub device_fingerprint: Option<String>,
+}
+
+/// The caller behind a valid access token whose session is still alive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Principal {
+    pub user_id: UserId,
+    pub session_id: SessionId,
+    pub is_staff: bool,
+}
+
+/// The rules the flows follow, from configuration.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub lifetimes: Lifetimes,
+    pub lockout: LockoutSettings,
+    pub max_sessions_per_user: u64,
+}
+
+impl Policy {
+    pub fn from_settings(settings: &Settings) -> Self {
+        Self {
+            lifetimes: settings.lifetimes,
+            lockout: settings.lockout,
+            max_sessions_per_user: settings.max_sessions_per_user.max(1),
+        }
+    }
+}
+
+/// The entry point of every flow; cheap to clone.
+#[derive(Clone)]
+pub struct AuthService(Arc<Inner>);
+
+struct Inner {
+    db: DatabaseConnection,
+    hasher: PasswordHasher,
+    access_tokens: AccessTokens,
+    refresh_tokens: RefreshTokens,
+    policy: Policy,
+}
+
+impl AuthService {
+    pub fn new(
+        db: DatabaseConnection,
+        hasher: PasswordHasher,
+        access_tokens: AccessTokens,
+        refresh_tokens: RefreshTokens,
+        policy: Policy,
+    ) -> Self {
+        Self(Arc::new(Inner {
+            db,
+            hasher,
+            access_tokens,
+            refresh_tokens,
+            policy,
+        }))
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.0.db
+    }
+
+    fn policy(&self) -> &Policy {
+        &self.0.policy
+    }
+}
+
+fn now() -> DateTime<Utc> {
+    Utc::now()
+}
+
+fn to_chrono(d: std::time::Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+}

@@ -1,0 +1,84 @@
+//! Who holds a token, and the sessions they can see and end.
+use super::{AuthError, AuthService, Principal, now};
+use crate::{
+    domain::{SessionId, UserId},
+    entities::session,
+    store::{self, sessions::RevokeReason},
+};
+
+impl AuthService {
+    /// Resolves a bearer token to its principal: the signature and claims first, then
+    /// the session, so a token dies with its session and with a password change.
+    pub async fn authenticate(&self, access_token: &str) -> Result<Principal, AuthError> {
+        let verified = self
+            .0
+            .access_tokens
+            .verify(access_token)
+            .ok_or(AuthError::Unauthenticated)?;
+        let (session, user) = store::sessions::find_with_user(self.db(), verified.session_id)
+            .await?
+            .ok_or(AuthError::Unauthenticated)?;
+        let now = now();
+        let is_alive = session.revoked_at.is_none() && session.expires_at > now;
+        // Tokens of sessions older than the last password change must have been issued
+        // after it; sessions opened after the change hold only such tokens.
+        let predates_password_change = user.password_changed_at.is_some_and(|changed| {
+            session.created_at < changed && verified.issued_at < changed
+        });
+        if !is_alive
+            || !user.is_active
+            || user.id != verified.user_id.as_uuid()
+            || predates_password_change
+        {
+            return Err(AuthError::Unauthenticated);
+        }
+        Ok(Principal {
+            user_id: verified.user_id,
+            session_id: verified.session_id,
+            is_staff: user.is_staff,
+        })
+    }
+
+    /// Active sessions of many users at once (one query), most recently used first.
+    pub async fn active_sessions(
+        &self,
+        user_ids: &[UserId],
+    ) -> Result<Vec<session::Model>, AuthError> {
+        Ok(store::sessions::active_for_users(self.db(), user_ids, now()).await?)
+    }
+
+    /// Ends one of the caller's own sessions. Another user's session, or an id that
+    /// does not parse, is answered exactly like one that does not exist.
+    pub async fn revoke_session(
+        &self,
+        principal: &Principal,
+        id: &str,
+    ) -> Result<session::Model, AuthError> {
+        let id = SessionId::parse(id).ok_or(AuthError::NotFound)?;
+        let db = self.db();
+        let session = store::sessions::find(db, id)
+            .await?
+            .filter(|s| s.user_id == principal.user_id.as_uuid())
+            .ok_or(AuthError::NotFound)?;
+        store::sessions::revoke(db, id, RevokeReason::RevokedByUser, now()).await?;
+        Ok(store::sessions::find(db, id).await?.unwrap_or(session))
+    }
+
+    pub async fn logout(&self, principal: &Principal) -> Result<bool, AuthError> {
+        store::sessions::revoke(self.db(), principal.session_id, RevokeReason::Logout, now())
+            .await?;
+        Ok(true)
+    }
+
+    /// Ends every session of the caller, this one included; returns how many ended.
+    pub async fn logout_all(&self, principal: &Principal) -> Result<u64, AuthError> {
+        Ok(store::sessions::revoke_all_for_user(
+            self.db(),
+            principal.user_id,
+            None,
+            RevokeReason::LogoutAll,
+            now(),
+        )
+        .await?)
+    }
+}

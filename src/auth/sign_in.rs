@@ -1,0 +1,229 @@
+//! Register, login and refresh: the flows that hand out tokens.
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, TransactionTrait};
+use tracing::instrument;
+
+use super::{AuthError, AuthService, ClientInfo, now, password::Verification, to_chrono};
+use crate::{
+    domain::{Password, SessionId, UserId},
+    entities::{session, user},
+    store::{self, sessions::NewSession},
+};
+
+/// What a successful sign-in or refresh hands the client.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub user_id: UserId,
+    pub session: session::Model,
+    pub access_token: String,
+    pub access_token_expires_at: DateTime<Utc>,
+    pub refresh_token: String,
+}
+
+pub struct Credentials {
+    /// A username or an email address.
+    pub identifier: String,
+    pub password: String,
+    pub device_fingerprint: Option<String>,
+    pub remember_me: bool,
+}
+
+/// Which device a sign-in comes from: the input's own fingerprint, else the header's.
+pub(super) fn device_of(input: Option<String>, client: &ClientInfo) -> Option<String> {
+    input
+        .or_else(|| client.device_fingerprint.clone())
+        .map(|f| f.trim().chars().take(255).collect::<String>())
+        .filter(|f| !f.is_empty())
+}
+
+impl AuthService {
+    #[instrument(name = "login", skip_all, fields(user_id = tracing::field::Empty))]
+    pub async fn login(
+        &self,
+        credentials: Credentials,
+        client: &ClientInfo,
+    ) -> Result<SignedIn, AuthError> {
+        let password = Password::parse(credentials.password, "password")?;
+        let db = self.db();
+        let now = now();
+        let user = store::users::find_by_login(db, &credentials.identifier).await?;
+        let Some(user) = user else {
+            // No such account: spend the same time as a wrong password would.
+            self.0.hasher.verify(&password, None).await?;
+            return Err(AuthError::InvalidCredentials);
+        };
+        tracing::Span::current().record("user_id", tracing::field::display(user.id));
+
+        let lockout = self.policy().lockout;
+        let lock_until = now + to_chrono(lockout.duration);
+        let user_id = UserId::from(user.id);
+        if !store::users::claim_login_attempt(db, user_id, lockout.threshold, lock_until, now)
+            .await?
+        {
+            self.0.hasher.verify(&password, None).await?;
+            let until = user.locked_until.filter(|t| *t > now).unwrap_or(lock_until);
+            return Err(AuthError::AccountLocked {
+                retry_after: (until - now).to_std().unwrap_or_default(),
+            });
+        }
+        let verification = self
+            .0
+            .hasher
+            .verify(&password, Some(&user.password_hash))
+            .await?;
+        let Verification::Match { needs_rehash } = verification else {
+            return Err(AuthError::InvalidCredentials);
+        };
+        if !user.is_active {
+            return Err(AuthError::AccountDisabled);
+        }
+        if needs_rehash {
+            let hash = self.0.hasher.hash(&password).await?;
+            store::users::upgrade_password_hash(db, user_id, hash).await?;
+        }
+        let device = device_of(credentials.device_fingerprint, client);
+        let txn = db.begin().await?;
+        // The first write of the transaction: it also takes the user's row lock, so two
+        // sign-ins of one user cannot both squeeze under the session cap.
+        store::users::record_login(&txn, user_id, client.ip.map(|ip| ip.to_string()), now)
+            .await?;
+        let signed_in = self
+            .start_session(&txn, &user, device, credentials.remember_me, client, now)
+            .await?;
+        txn.commit().await?;
+        tracing::info!(user_id = %user.id, session_id = %signed_in.session.id, "signed in");
+        Ok(signed_in)
+    }
+
+    /// Opens a session for `user` inside the caller's transaction: ends the device's
+    /// earlier session, makes room under the per-user cap, and issues the tokens.
+    pub(super) async fn start_session(
+        &self,
+        txn: &impl ConnectionTrait,
+        user: &user::Model,
+        device: Option<String>,
+        remember_me: bool,
+        client: &ClientInfo,
+        now: DateTime<Utc>,
+    ) -> Result<SignedIn, AuthError> {
+        let user_id = UserId::from(user.id);
+        let policy = self.policy();
+        if let Some(device) = &device {
+            store::sessions::revoke_same_device(txn, user_id, device, now).await?;
+        }
+        store::sessions::trim_to(txn, user_id, policy.max_sessions_per_user - 1, now).await?;
+        let max_expires_at = now + to_chrono(policy.lifetimes.session_max);
+        let session = store::sessions::create(
+            txn,
+            NewSession {
+                user_id,
+                device_fingerprint: device,
+                user_agent: client
+                    .user_agent
+                    .as_ref()
+                    .map(|ua| ua.chars().take(512).collect()),
+                ip_address: client.ip.map(|ip| ip.to_string()),
+                remember_me,
+                expires_at: self.session_expiry(remember_me, now, max_expires_at),
+                max_expires_at,
+            },
+            now,
+        )
+        .await?;
+        self.signed_in(user_id, session, now)
+    }
+
+    /// A session's expiry as of `now`: its lifetime from now, never past its cap.
+    fn session_expiry(
+        &self,
+        remember_me: bool,
+        now: DateTime<Utc>,
+        max_expires_at: DateTime<Utc>,
+    ) -> DateTime<Utc> {
+        let lifetimes = &self.policy().lifetimes;
+        let ttl = if remember_me {
+            lifetimes.remembered_session
+        } else {
+            lifetimes.short_session
+        };
+        (now + to_chrono(ttl)).min(max_expires_at)
+    }
+
+    fn signed_in(
+        &self,
+        user_id: UserId,
+        session: session::Model,
+        now: DateTime<Utc>,
+    ) -> Result<SignedIn, AuthError> {
+        let session_id = SessionId::from(session.id);
+        let access = self.0.access_tokens.issue(user_id, session_id, now)?;
+        Ok(SignedIn {
+            user_id,
+            refresh_token: self
+                .0
+                .refresh_tokens
+                .encode(session_id, session.refresh_counter),
+            access_token: access.token,
+            access_token_expires_at: access.expires_at,
+            session,
+        })
+    }
+
+    /// Trades a refresh token for a new pair. See `RefreshTokens` for the format and
+    /// the contract's "Tokens and sessions" for the rules followed here.
+    #[instrument(name = "refresh", skip_all)]
+    pub async fn refresh(&self, refresh_token: &str) -> Result<SignedIn, AuthError> {
+        let (session_id, presented) = self
+            .0
+            .refresh_tokens
+            .decode(refresh_token)
+            .ok_or(AuthError::InvalidToken)?;
+        let db = self.db();
+        // At most two rounds: a lost race re-reads the session once and then finds
+        // the winner's rotation inside the grace window.
+        for _ in 0..2 {
+            let now = now();
+            let (session, user) = store::sessions::find_with_user(db, session_id)
+                .await?
+                .ok_or(AuthError::InvalidToken)?;
+            if session.revoked_at.is_some() || session.expires_at <= now || !user.is_active {
+                return Err(AuthError::InvalidToken);
+            }
+            let user_id = UserId::from(user.id);
+            let current = session.refresh_counter;
+            if presented == current {
+                let expires_at = self.session_expiry(session.remember_me, now, session.max_expires_at);
+                if store::sessions::rotate_refresh(db, session_id, current, expires_at, now).await? {
+                    let rotated = session::Model {
+                        refresh_counter: current + 1,
+                        rotated_at: Some(now),
+                        last_used_at: now,
+                        expires_at,
+                        ..session
+                    };
+                    return self.signed_in(user_id, rotated, now);
+                }
+                continue;
+            }
+            let grace = to_chrono(self.policy().lifetimes.refresh_reuse_grace);
+            let within_grace = session.rotated_at.is_some_and(|at| now <= at + grace);
+            if presented == current - 1 && within_grace {
+                // The same successor its first use got, recomputed: no new token exists.
+                return self.signed_in(user_id, session, now);
+            }
+            if presented < current {
+                store::sessions::revoke(
+                    db,
+                    session_id,
+                    store::sessions::RevokeReason::RefreshTokenReused,
+                    now,
+                )
+                .await?;
+                tracing::warn!(session_id = %session_id, user_id = %user_id, "refresh token reused; session revoked");
+                return Err(AuthError::TokenReused);
+            }
+            return Err(AuthError::InvalidToken);
+        }
+        Err(AuthError::InvalidToken)
+    }
+}

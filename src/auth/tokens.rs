@@ -1,0 +1,253 @@
+//! Access tokens (JWT, verified with the algorithm pinned) and opaque refresh tokens.
+use std::{collections::HashMap, time::Duration};
+
+use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::domain::{SessionId, UserId};
+
+/// At most this much clock skew is forgiven on `exp` (jsonwebtoken's default is 60 s).
+const LEEWAY_SECS: u64 = 5;
+const ACCESS: &str = "access";
+
+#[derive(Debug, Serialize, Deserialize)]
+struct AccessClaims {
+    iss: String,
+    aud: String,
+    sub: String,
+    user_id: String,
+    sid: String,
+    jti: String,
+    iat: i64,
+    exp: i64,
+    token_type: String,
+}
+
+/// What a verified access token says. Whether its session is still alive is the
+/// caller's next question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerifiedAccess {
+    pub user_id: UserId,
+    pub session_id: SessionId,
+    pub issued_at: DateTime<Utc>,
+}
+
+/// A freshly signed access token.
+#[derive(Debug, Clone)]
+pub struct IssuedAccess {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+struct VerificationKey {
+    key: DecodingKey,
+    validation: Validation,
+}
+
+/// Signs with the current key; verifies with whichever key the token's `kid` names.
+pub struct AccessTokens {
+    kid: String,
+    encoding: EncodingKey,
+    verifying: HashMap<String, VerificationKey>,
+    issuer: String,
+    audience: String,
+    ttl: Duration,
+}
+
+impl AccessTokens {
+    pub fn hs256(secret: &SecretString, issuer: &str, audience: &str, ttl: Duration) -> Self {
+        let bytes = secret.expose_secret().as_bytes();
+        let kid = hs256_kid(bytes);
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = LEEWAY_SECS;
+        validation.validate_exp = true;
+        validation.set_issuer(&[issuer]);
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["exp", "iat", "sub", "iss", "aud"]);
+        let verifying = HashMap::from([(
+            kid.clone(),
+            VerificationKey {
+                key: DecodingKey::from_secret(bytes),
+                validation,
+            },
+        )]);
+        Self {
+            kid,
+            encoding: EncodingKey::from_secret(bytes),
+            verifying,
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+            ttl,
+        }
+    }
+
+    pub fn issue(
+        &self,
+        user_id: UserId,
+        session_id: SessionId,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<IssuedAccess> {
+        let expires_at = now + self.ttl;
+        let claims = AccessClaims {
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            sub: user_id.to_string(),
+            user_id: user_id.to_string(),
+            sid: session_id.to_string(),
+            jti: Uuid::new_v4().to_string(),
+            iat: now.timestamp(),
+            exp: expires_at.timestamp(),
+            token_type: ACCESS.to_owned(),
+        };
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(self.kid.clone());
+        let token = jsonwebtoken::encode(&header, &claims, &self.encoding)?;
+        Ok(IssuedAccess { token, expires_at })
+    }
+
+    /// Checks signature (with the algorithm the key was made for, never the one the
+    /// token claims), `exp`, `iss`, `aud`, and that it is an access token.
+    pub fn verify(&self, token: &str) -> Option<VerifiedAccess> {
+        let header = jsonwebtoken::decode_header(token).ok()?;
+        let key = self.verifying.get(header.kid.as_deref()?)?;
+        let data = jsonwebtoken::decode::<AccessClaims>(token, &key.key, &key.validation).ok()?;
+        let claims = data.claims;
+        if claims.token_type != ACCESS || claims.user_id != claims.sub {
+            return None;
+        }
+        Some(VerifiedAccess {
+            user_id: UserId::parse(&claims.sub)?,
+            session_id: SessionId::parse(&claims.sid)?,
+            issued_at: DateTime::from_timestamp(claims.iat, 0)?,
+        })
+    }
+}
+
+/// The `kid` of an HS256 key: a short digest, so it names the key without revealing it.
+fn hs256_kid(secret: &[u8]) -> String {
+    let digest = Sha256::digest([b"graphql-auth kid:".as_slice(), secret].concat());
+    format!("hs256-{}", hex_prefix(&digest, 8))
+}
+
+fn hex_prefix(bytes: &[u8], n: usize) -> String {
+    bytes.iter().take(n).map(|b| format!("{b:02x}")).collect()
+}
+
+type HmacSha256 = Hmac<Sha256>;
+const MAC_LEN: usize = 32;
+const REFRESH_LEN: usize = 16 + 8 + MAC_LEN;
+
+/// Opaque refresh tokens: `base64url(session id ‖ counter ‖ HMAC(secret, session id ‖ counter))`.
+///
+/// Only the counter is stored (on the session), so a database leak yields no usable
+/// token, and a token re-presented within the grace window gets back the very
+/// successor its first use got: it is recomputed, never stored.
+pub struct RefreshTokens {
+    key: Vec<u8>,
+}
+
+impl RefreshTokens {
+    pub fn new(server_secret: &SecretString) -> Self {
+        // A key of its own, derived from the server secret, so access and refresh
+        // tokens never share key material.
+        let mut mac = HmacSha256::new_from_slice(server_secret.expose_secret().as_bytes())
+            .expect("HMAC accepts keys of any length");
+        mac.update(b"graphql-auth refresh-token key v1");
+        Self {
+            key: mac.finalize().into_bytes().to_vec(),
+        }
+    }
+
+    pub fn encode(&self, session_id: SessionId, counter: i64) -> String {
+        let mut bytes = Vec::with_capacity(REFRESH_LEN);
+        bytes.extend_from_slice(session_id.as_uuid().as_bytes());
+        bytes.extend_from_slice(&counter.to_be_bytes());
+        let mac = self.mac(&bytes).finalize().into_bytes();
+        bytes.extend_from_slice(&mac);
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    /// The session and counter a token names, if we made it.
+    pub fn decode(&self, token: &str) -> Option<(SessionId, i64)> {
+        let bytes = URL_SAFE_NO_PAD.decode(token.trim()).ok()?;
+        if bytes.len() != REFRESH_LEN {
+            return None;
+        }
+        let (payload, mac) = bytes.split_at(16 + 8);
+        self.mac(payload).verify_slice(mac).ok()?;
+        let session_id = SessionId::from(Uuid::from_slice(&payload[..16]).ok()?);
+        let counter = i64::from_be_bytes(payload[16..].try_into().ok()?);
+        Some((session_id, counter))
+    }
+
+    fn mac(&self, payload: &[u8]) -> HmacSha256 {
+        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC accepts keys of any length");
+        mac.update(payload);
+        mac
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secret(s: &str) -> SecretString {
+        SecretString::from(s.to_owned())
+    }
+
+    fn tokens() -> AccessTokens {
+        AccessTokens::hs256(
+            &secret("0123456789abcdef0123456789abcdef"),
+            "https://auth.test",
+            "graphql-auth",
+            Duration::from_secs(3600),
+        )
+    }
+
+    #[test]
+    fn an_access_token_round_trips() {
+        let (user, session) = (UserId::new(), SessionId::new());
+        let issued = tokens().issue(user, session, Utc::now()).unwrap();
+        let verified = tokens().verify(&issued.token).unwrap();
+        assert_eq!((verified.user_id, verified.session_id), (user, session));
+    }
+
+    #[test]
+    fn expired_tokens_fail_past_a_few_seconds_of_leeway() {
+        let t = tokens();
+        let long_ago = Utc::now() - chrono::Duration::seconds(3600 + 10);
+        let issued = t.issue(UserId::new(), SessionId::new(), long_ago).unwrap();
+        assert!(t.verify(&issued.token).is_none());
+    }
+
+    #[test]
+    fn a_token_for_another_audience_or_issuer_fails() {
+        let other = AccessTokens::hs256(
+            &secret("0123456789abcdef0123456789abcdef"),
+            "https://auth.test",
+            "someone-else",
+            Duration::from_secs(3600),
+        );
+        let issued = other.issue(UserId::new(), SessionId::new(), Utc::now()).unwrap();
+        assert!(tokens().verify(&issued.token).is_none());
+    }
+
+    #[test]
+    fn refresh_tokens_round_trip_and_reject_any_change() {
+        let r = RefreshTokens::new(&secret("server-secret"));
+        let sid = SessionId::new();
+        let token = r.encode(sid, 7);
+        assert_eq!(r.decode(&token), Some((sid, 7)));
+        let mut bytes = URL_SAFE_NO_PAD.decode(&token).unwrap();
+        bytes[20] ^= 1; // another counter, same MAC
+        assert_eq!(r.decode(&URL_SAFE_NO_PAD.encode(bytes)), None);
+        assert_eq!(RefreshTokens::new(&secret("other")).decode(&token), None);
+        assert_eq!(r.decode("not a token"), None);
+    }
+}

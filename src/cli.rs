@@ -1,0 +1,122 @@
+//! The command line: `serve` (default), `migrate`, `create-user`, `export-schema`.
+use std::io::{BufRead, IsTerminal};
+
+use anyhow::{Context as _, bail};
+use clap::{Parser, Subcommand};
+use migration::{Migrator, MigratorTrait};
+
+use crate::{
+    config::Settings,
+    graphql,
+    startup::{self, Application},
+    telemetry,
+};
+
+#[derive(Debug, Parser)]
+#[command(name = "graphql-auth", version, about = "A GraphQL authentication service")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create an account; the password is read from standard input, never an argument.
+    CreateUser {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
+        /// Give the account staff rights.
+        #[arg(long)]
+        staff: bool,
+    },
+    /// Print the GraphQL schema (SDL) that `schema.graphql` must equal.
+    ExportSchema,
+}
+
+impl Cli {
+    pub async fn run(self) -> anyhow::Result<()> {
+        if let Some(Command::ExportSchema) = self.command {
+            print!("{}", graphql::sdl());
+            return Ok(());
+        }
+        let settings = Settings::from_env()?;
+        telemetry::init(settings.log_format);
+        match self.command.unwrap_or(Command::Serve) {
+            Command::Serve => serve(&settings).await,
+            Command::Migrate => {
+                let db = startup::connect(&settings).await?;
+                Migrator::up(&db, None).await.context("running migrations")?;
+                println!("migrations applied");
+                Ok(())
+            }
+            Command::CreateUser {
+                username,
+                email,
+                staff,
+            } => create_user(&settings, &username, &email, staff).await,
+            Command::ExportSchema => unreachable!("handled above"),
+        }
+    }
+}
+
+async fn serve(settings: &Settings) -> anyhow::Result<()> {
+    let app = Application::build(settings).await?;
+    let addr = app.local_addr();
+    tracing::info!(%addr, "listening");
+    if settings.graphql.graphiql {
+        tracing::info!("GraphiQL: http://{addr}/graphql");
+    }
+    app.run_until(startup::shutdown_signal()).await
+}
+
+async fn create_user(
+    settings: &Settings,
+    username: &str,
+    email: &str,
+    is_staff: bool,
+) -> anyhow::Result<()> {
+    let password = read_password()?;
+    let db = startup::connect(settings).await?;
+    Migrator::up(&db, None).await.context("running migrations")?;
+    let auth = startup::auth_service(settings, db)?;
+    match auth.create_user(username, email, password, is_staff).await {
+        Ok(user) => {
+            println!("created user {} ({})", user.username, user.id);
+            Ok(())
+        }
+        Err(err) => bail!("cannot create the user: {}", describe(err)),
+    }
+}
+
+fn describe(err: crate::auth::AuthError) -> String {
+    use crate::auth::AuthError;
+    match err {
+        AuthError::InvalidInput(input) => format!("{}: {}", input.field, input.message),
+        AuthError::WeakPassword(reasons) => format!(
+            "the password is too weak ({})",
+            reasons.iter().map(|r| r.code()).collect::<Vec<_>>().join(", ")
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// A prompt (twice) on a terminal; otherwise the first line of standard input.
+fn read_password() -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let again = rpassword::prompt_password("Password (again): ")?;
+        if first != again {
+            bail!("the passwords do not match");
+        }
+        return Ok(first);
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}

@@ -1,0 +1,274 @@
+//! Typed settings read from the environment (and `.env`), with the contract's defaults.
+//!
+//! Nothing here is global: the server and each test build their own `Settings`.
+use std::{collections::HashMap, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
+
+use ipnet::IpNet;
+use secrecy::SecretString;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppEnv {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub app_env: AppEnv,
+    /// `None`: an SQLite file in `data_dir`.
+    pub database_url: Option<String>,
+    pub data_dir: PathBuf,
+    pub bind_addr: SocketAddr,
+    pub public_url: String,
+    pub jwt: JwtSettings,
+    pub lifetimes: Lifetimes,
+    pub max_sessions_per_user: u64,
+    pub lockout: LockoutSettings,
+    pub trusted_proxies: Vec<IpNet>,
+    pub cors_origins: Vec<String>,
+    pub graphql: GraphqlSettings,
+    pub log_format: LogFormat,
+    /// How many argon2 computations may run at once; the rest wait their turn.
+    pub password_hash_concurrency: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct JwtSettings {
+    /// An explicitly configured HS256 secret; without one, development generates one.
+    pub secret: Option<SecretString>,
+    pub issuer: String,
+    pub audience: String,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Lifetimes {
+    pub access_token: Duration,
+    /// A session with `rememberMe: true`.
+    pub remembered_session: Duration,
+    /// A session without `rememberMe`.
+    pub short_session: Duration,
+    /// No refresh slides a session past this, counted from the sign-in.
+    pub session_max: Duration,
+    pub refresh_reuse_grace: Duration,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct LockoutSettings {
+    pub threshold: u32,
+    pub duration: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct GraphqlSettings {
+    pub graphiql: bool,
+    pub introspection: bool,
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub max_batch_size: usize,
+    pub max_body_bytes: usize,
+}
+
+/// A setting that could not be read, naming the variable.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid {variable}={value:?}: {reason}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub value: String,
+    pub reason: String,
+}
+
+impl Settings {
+    /// Reads `.env` (if present) and then the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        // A missing .env is normal; the variables may come from the environment.
+        let _ = dotenvy::dotenv();
+        let vars: HashMap<String, String> = std::env::vars().collect();
+        Self::from_lookup(|key| vars.get(key).cloned())
+    }
+
+    /// Builds settings from any key → value source (tests pass a map).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let vars = Vars(&lookup);
+        let app_env = match vars.raw("APP_ENV").as_deref() {
+            None | Some("development") | Some("dev") => AppEnv::Development,
+            Some("production") | Some("prod") => AppEnv::Production,
+            Some(other) => return Err(error("APP_ENV", other, "use development or production")),
+        };
+        let is_dev = app_env == AppEnv::Development;
+        let public_url = vars
+            .raw("PUBLIC_URL")
+            .unwrap_or_else(|| "http://localhost:8000".into())
+            .trim_end_matches('/')
+            .to_owned();
+        Ok(Self {
+            app_env,
+            database_url: vars.raw("DATABASE_URL"),
+            data_dir: vars.raw("DATA_DIR").unwrap_or_else(|| "./data".into()).into(),
+            bind_addr: vars.parse("BIND_ADDR", "127.0.0.1:8000")?,
+            jwt: JwtSettings {
+                secret: vars.raw("JWT_SECRET").map(SecretString::from),
+                issuer: vars.raw("JWT_ISSUER").unwrap_or_else(|| public_url.clone()),
+                audience: vars.raw("JWT_AUDIENCE").unwrap_or_else(|| "graphql-auth".into()),
+            },
+            public_url,
+            lifetimes: Lifetimes {
+                access_token: vars.duration("ACCESS_TOKEN_TTL", "60m")?,
+                remembered_session: vars.duration("REFRESH_TOKEN_TTL", "7d")?,
+                short_session: vars.duration("SHORT_SESSION_TTL", "24h")?,
+                session_max: vars.duration("SESSION_MAX_TTL", "30d")?,
+                refresh_reuse_grace: vars.duration("REFRESH_REUSE_GRACE", "10s")?,
+            },
+            max_sessions_per_user: vars.parse("MAX_SESSIONS_PER_USER", "20")?,
+            lockout: LockoutSettings {
+                threshold: vars.parse("LOCKOUT_THRESHOLD", "5")?,
+                duration: vars.duration("LOCKOUT_DURATION", "30m")?,
+            },
+            trusted_proxies: vars
+                .list::<ProxyNetwork>("TRUSTED_PROXIES")?
+                .into_iter()
+                .map(|p| p.0)
+                .collect(),
+            cors_origins: vars.list("CORS_ORIGINS")?,
+            graphql: GraphqlSettings {
+                graphiql: vars.parse("GRAPHIQL", if is_dev { "true" } else { "false" })?,
+                introspection: vars.parse("INTROSPECTION", if is_dev { "true" } else { "false" })?,
+                max_depth: vars.parse("GRAPHQL_MAX_DEPTH", "10")?,
+                max_complexity: vars.parse("GRAPHQL_MAX_COMPLEXITY", "250")?,
+                max_batch_size: vars.parse("GRAPHQL_MAX_BATCH", "10")?,
+                max_body_bytes: vars.parse("MAX_BODY_BYTES", "102400")?,
+            },
+            log_format: match vars.raw("LOG_FORMAT").as_deref() {
+                None | Some("pretty") => LogFormat::Pretty,
+                Some("json") => LogFormat::Json,
+                Some(other) => return Err(error("LOG_FORMAT", other, "use pretty or json")),
+            },
+            password_hash_concurrency: vars.parse(
+                "PASSWORD_HASH_CONCURRENCY",
+                &std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(2)
+                    .to_string(),
+            )?,
+        })
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.app_env == AppEnv::Production
+    }
+
+    /// The database to use: the configured URL, or `DATA_DIR/graphql-auth.sqlite`.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("graphql-auth.sqlite").display()
+            ),
+        }
+    }
+}
+
+/// A CIDR, or a single address standing for itself.
+struct ProxyNetwork(IpNet);
+
+impl FromStr for ProxyNetwork {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.parse::<IpNet>()
+            .or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from))
+            .map(Self)
+            .map_err(|_| "expected a CIDR such as 10.0.0.0/8 or an IP address".to_owned())
+    }
+}
+
+fn error(variable: &'static str, value: &str, reason: impl ToString) -> ConfigError {
+    ConfigError {
+        variable,
+        value: value.to_owned(),
+        reason: reason.to_string(),
+    }
+}
+
+struct Vars<'a>(&'a dyn Fn(&str) -> Option<String>);
+
+impl Vars<'_> {
+    /// The value, with empty strings treated as unset.
+    fn raw(&self, key: &str) -> Option<String> {
+        (self.0)(key).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    }
+
+    fn parse<T: FromStr>(&self, key: &'static str, default: &str) -> Result<T, ConfigError>
+    where
+        T::Err: ToString,
+    {
+        let value = self.raw(key).unwrap_or_else(|| default.to_owned());
+        value.parse().map_err(|e: T::Err| error(key, &value, e))
+    }
+
+    /// Durations are written `30s`, `10m`, `24h`, `7d`.
+    fn duration(&self, key: &'static str, default: &str) -> Result<Duration, ConfigError> {
+        let value = self.raw(key).unwrap_or_else(|| default.to_owned());
+        humantime::parse_duration(&value).map_err(|e| error(key, &value, e))
+    }
+
+    /// A comma-separated list.
+    fn list<T: FromStr>(&self, key: &'static str) -> Result<Vec<T>, ConfigError>
+    where
+        T::Err: ToString,
+    {
+        self.raw(key)
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(|item| item.parse().map_err(|e: T::Err| error(key, item, e)))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_follow_the_contract() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.lifetimes.access_token, Duration::from_secs(3600));
+        assert_eq!(s.lifetimes.remembered_session, Duration::from_secs(7 * 86400));
+        assert_eq!(s.lifetimes.session_max, Duration::from_secs(30 * 86400));
+        assert_eq!(s.lifetimes.refresh_reuse_grace, Duration::from_secs(10));
+        assert_eq!(s.max_sessions_per_user, 20);
+        assert_eq!(s.jwt.issuer, "http://localhost:8000");
+        assert_eq!(s.jwt.audience, "graphql-auth");
+        assert!(s.graphql.graphiql);
+    }
+
+    #[test]
+    fn production_turns_the_playground_off_unless_asked() {
+        let s = settings(&[("APP_ENV", "production")]).unwrap();
+        assert!(!s.graphql.graphiql && !s.graphql.introspection);
+        let s = settings(&[("APP_ENV", "production"), ("GRAPHIQL", "true")]).unwrap();
+        assert!(s.graphql.graphiql);
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        let err = settings(&[("LOCKOUT_DURATION", "soon")]).unwrap_err();
+        assert_eq!(err.variable, "LOCKOUT_DURATION");
+        let err = settings(&[("TRUSTED_PROXIES", "10.0.0.0/8, nope")]).unwrap_err();
+        assert_eq!(err.variable, "TRUSTED_PROXIES");
+    }
+}

@@ -1,0 +1,28 @@
+//! Small typed values, parsed once at the edge; the core never re-checks them.
+mod email;
+mod ids;
+mod password;
+mod preferences;
+mod username;
+
+pub use email::EmailAddress;
+pub use ids::{SessionId, UserId};
+pub use password::{NewPassword, Password, PasswordWeakness};
+pub use preferences::{Language, Timezone};
+pub use username::Username;
+
+/// Input that does not parse: which field, and a message a person can read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidInput {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl InvalidInput {
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}

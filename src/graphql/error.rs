@@ -1,0 +1,234 @@
+//! The one place where failures become GraphQL errors with a contract code.
+//!
+//! `ApiError` deliberately does not implement `Display`: async-graphql turns any
+//! `Display` error into a client message, so a stray `?` on a database error would
+//! leak its text. Resolvers return `Result<T, ApiError>`, and only the conversions
+//! below can build one.
+use std::sync::Arc;
+
+use async_graphql::{
+    ErrorExtensionValues, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
+    extensions::{
+        Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest,
+        NextValidation,
+    },
+    parser::types::ExecutableDocument,
+};
+
+use crate::auth::AuthError;
+
+/// The `extensions.code` values of the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    Unauthenticated,
+    Forbidden,
+    BadUserInput,
+    InvalidCredentials,
+    AccountLocked,
+    AccountDisabled,
+    EmailNotVerified,
+    InvalidToken,
+    TokenReused,
+    PasswordMismatch,
+    NotFound,
+    GraphqlParseFailed,
+    GraphqlValidationFailed,
+    WeakPassword,
+    RateLimited,
+    QueryTooComplex,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::BadUserInput => "BAD_USER_INPUT",
+            Self::InvalidCredentials => "INVALID_CREDENTIALS",
+            Self::AccountLocked => "ACCOUNT_LOCKED",
+            Self::AccountDisabled => "ACCOUNT_DISABLED",
+            Self::EmailNotVerified => "EMAIL_NOT_VERIFIED",
+            Self::InvalidToken => "INVALID_TOKEN",
+            Self::TokenReused => "TOKEN_REUSED",
+            Self::PasswordMismatch => "PASSWORD_MISMATCH",
+            Self::NotFound => "NOT_FOUND",
+            Self::GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
+            Self::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+            Self::WeakPassword => "WEAK_PASSWORD",
+            Self::RateLimited => "RATE_LIMITED",
+            Self::QueryTooComplex => "QUERY_TOO_COMPLEX",
+            Self::Internal => "INTERNAL",
+        }
+    }
+}
+
+/// A client-safe error: a code, a message for people, and extra extensions.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    code: ErrorCode,
+    message: String,
+    extensions: Vec<(&'static str, Value)>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            extensions: Vec::new(),
+        }
+    }
+
+    fn with(mut self, name: &'static str, value: impl Into<Value>) -> Self {
+        self.extensions.push((name, value.into()));
+        self
+    }
+
+    pub fn unauthenticated() -> Self {
+        Self::new(ErrorCode::Unauthenticated, "Sign in to continue.")
+    }
+
+    pub fn forbidden() -> Self {
+        Self::new(ErrorCode::Forbidden, "You are not allowed to do this.")
+    }
+
+    pub fn internal() -> Self {
+        Self::new(
+            ErrorCode::Internal,
+            "Something went wrong on our side. Please try again.",
+        )
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(err: ApiError) -> Self {
+        let mut extensions = ErrorExtensionValues::default();
+        extensions.set("code", err.code.as_str());
+        for (name, value) in err.extensions {
+            extensions.set(name, value);
+        }
+        async_graphql::Error {
+            message: err.message,
+            source: None,
+            extensions: Some(extensions),
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(err: AuthError) -> Self {
+        use ErrorCode as C;
+        match err {
+            AuthError::InvalidInput(input) => {
+                Self::new(C::BadUserInput, input.message).with("field", input.field)
+            }
+            AuthError::WeakPassword(reasons) => Self::new(
+                C::WeakPassword,
+                "Choose a stronger password.",
+            )
+            .with(
+                "reasons",
+                Value::List(reasons.iter().map(|r| Value::from(r.code())).collect()),
+            ),
+            AuthError::PasswordMismatch => {
+                Self::new(C::PasswordMismatch, "The two passwords do not match.")
+            }
+            AuthError::InvalidCredentials => Self::new(
+                C::InvalidCredentials,
+                "The username, email or password is incorrect.",
+            ),
+            AuthError::AccountLocked { retry_after } => {
+                // Round up: "retry after 0 s" while still locked would be a lie.
+                let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+                Self::new(
+                    C::AccountLocked,
+                    "Too many failed sign-in attempts. Try again later.",
+                )
+                .with("retryAfterSeconds", seconds)
+            }
+            AuthError::AccountDisabled => {
+                Self::new(C::AccountDisabled, "This account is disabled.")
+            }
+            AuthError::Unauthenticated => Self::unauthenticated(),
+            AuthError::InvalidToken => Self::new(
+                C::InvalidToken,
+                "This token is invalid, expired or already used.",
+            ),
+            AuthError::TokenReused => Self::new(
+                C::TokenReused,
+                "This refresh token was already used; the session has been ended for safety.",
+            ),
+            AuthError::NotFound => Self::new(C::NotFound, "Not found."),
+            AuthError::Unexpected(cause) => {
+                tracing::error!(error = format!("{cause:#}"), "unexpected failure");
+                Self::internal()
+            }
+        }
+    }
+}
+
+/// Gives async-graphql's own errors (parse, validation, limits, argument coercion)
+/// their contract codes, so every error a client sees has one.
+pub struct ContractErrorCodes;
+
+impl ExtensionFactory for ContractErrorCodes {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ContractErrorCodes)
+    }
+}
+
+const LIMIT_MESSAGES: [&str; 2] = ["Query is too complex.", "Query is nested too deep."];
+
+fn with_code(mut err: ServerError, code: ErrorCode) -> ServerError {
+    let extensions = err.extensions.get_or_insert_with(Default::default);
+    if extensions.get("code").is_none() {
+        extensions.set("code", code.as_str());
+    }
+    err
+}
+
+#[async_trait::async_trait]
+impl Extension for ContractErrorCodes {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
+        // What is left without a code comes from coercing arguments and variables.
+        response.errors = std::mem::take(&mut response.errors)
+            .into_iter()
+            .map(|err| with_code(err, ErrorCode::GraphqlValidationFailed))
+            .collect();
+        response
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        next.run(ctx, query, variables)
+            .await
+            .map_err(|err| with_code(err, ErrorCode::GraphqlParseFailed))
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        next.run(ctx).await.map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|err| {
+                    let code = if LIMIT_MESSAGES.contains(&err.message.as_str()) {
+                        ErrorCode::QueryTooComplex
+                    } else {
+                        ErrorCode::GraphqlValidationFailed
+                    };
+                    with_code(err, code)
+                })
+                .collect()
+        })
+    }
+}

@@ -1,0 +1,48 @@
+//! Per-request DataLoaders: each batches the look-ups of one request into one query.
+use std::{collections::HashMap, sync::Arc};
+
+use async_graphql::dataloader::Loader;
+
+use super::error::ApiError;
+use crate::{
+    auth::AuthService,
+    domain::UserId,
+    entities::{session, user},
+};
+
+/// Users by id.
+pub struct UserLoader(pub AuthService);
+
+impl Loader<UserId> for UserLoader {
+    type Value = user::Model;
+    type Error = Arc<ApiError>;
+
+    async fn load(&self, ids: &[UserId]) -> Result<HashMap<UserId, user::Model>, Self::Error> {
+        let users = self.0.find_users(ids).await.map_err(|e| Arc::new(e.into()))?;
+        Ok(users.into_iter().map(|u| (UserId::from(u.id), u)).collect())
+    }
+}
+
+/// The active sessions of each user, most recently used first.
+pub struct ActiveSessionsLoader(pub AuthService);
+
+impl Loader<UserId> for ActiveSessionsLoader {
+    type Value = Vec<session::Model>;
+    type Error = Arc<ApiError>;
+
+    async fn load(
+        &self,
+        ids: &[UserId],
+    ) -> Result<HashMap<UserId, Vec<session::Model>>, Self::Error> {
+        let sessions = self
+            .0
+            .active_sessions(ids)
+            .await
+            .map_err(|e| Arc::new(e.into()))?;
+        let mut by_user: HashMap<UserId, Vec<session::Model>> = HashMap::new();
+        for s in sessions {
+            by_user.entry(UserId::from(s.user_id)).or_default().push(s);
+        }
+        Ok(by_user)
+    }
+}

@@ -1,0 +1,54 @@
+//! The sessions slice of the API: see and end one's own sign-ins.
+use async_graphql::{Context, ID, Object};
+
+use super::{
+    caller::{Authenticated, principal},
+    error::ApiError,
+    types::{Session, active_sessions},
+};
+use crate::auth::AuthService;
+
+#[derive(Default)]
+pub struct SessionQuery;
+
+#[Object]
+impl SessionQuery {
+    /// The caller's active sessions: the current one first, then by last use.
+    #[graphql(guard = "Authenticated")]
+    async fn sessions(&self, ctx: &Context<'_>) -> Result<Vec<Session>, ApiError> {
+        let me = principal(ctx).await?;
+        active_sessions(ctx, me.user_id).await
+    }
+}
+
+#[derive(Default)]
+pub struct SessionMutation;
+
+#[Object]
+impl SessionMutation {
+    /// Ends the current session.
+    #[graphql(guard = "Authenticated")]
+    async fn logout(&self, ctx: &Context<'_>) -> Result<bool, ApiError> {
+        let me = principal(ctx).await?;
+        Ok(ctx.data_unchecked::<AuthService>().logout(&me).await?)
+    }
+
+    /// Ends every session of the caller, this one included; returns how many ended.
+    #[graphql(guard = "Authenticated")]
+    async fn logout_all(&self, ctx: &Context<'_>) -> Result<i32, ApiError> {
+        let me = principal(ctx).await?;
+        let ended = ctx.data_unchecked::<AuthService>().logout_all(&me).await?;
+        Ok(i32::try_from(ended).unwrap_or(i32::MAX))
+    }
+
+    /// Ends one of the caller's own sessions. Any other id answers `NOT_FOUND`.
+    #[graphql(guard = "Authenticated")]
+    async fn revoke_session(&self, ctx: &Context<'_>, id: ID) -> Result<Session, ApiError> {
+        let me = principal(ctx).await?;
+        let session = ctx
+            .data_unchecked::<AuthService>()
+            .revoke_session(&me, &id)
+            .await?;
+        Ok(session.into())
+    }
+}

@@ -1,0 +1,226 @@
+//! Output types. They wrap entity rows and choose what to show; an entity itself is
+//! never exposed, so a new column never becomes public API by accident.
+use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject, dataloader::DataLoader};
+use chrono::{DateTime, Utc};
+
+use super::{
+    caller::{Caller, principal},
+    error::ApiError,
+    loaders::{ActiveSessionsLoader, UserLoader},
+};
+use crate::{
+    auth::SignedIn,
+    domain::{SessionId, UserId},
+    entities::{session, user},
+};
+
+/// An account. Only the user themself and staff can see one.
+pub struct User(pub user::Model);
+
+#[Object]
+impl User {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn username(&self) -> &str {
+        &self.0.username
+    }
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    async fn email_verified(&self) -> bool {
+        self.0.email_verified
+    }
+    async fn phone_verified(&self) -> bool {
+        self.0.phone_verified
+    }
+    async fn is_staff(&self) -> bool {
+        self.0.is_staff
+    }
+    async fn is_active(&self) -> bool {
+        self.0.is_active
+    }
+    /// The language of the messages this user receives; default "fr".
+    async fn language(&self) -> &str {
+        &self.0.language
+    }
+    /// An IANA time zone; default "Africa/Algiers".
+    async fn timezone(&self) -> &str {
+        &self.0.timezone
+    }
+    async fn email_notifications(&self) -> bool {
+        self.0.email_notifications
+    }
+    async fn sms_notifications(&self) -> bool {
+        self.0.sms_notifications
+    }
+    async fn push_notifications(&self) -> bool {
+        self.0.push_notifications
+    }
+    async fn date_joined(&self) -> DateTime<Utc> {
+        self.0.date_joined
+    }
+    async fn last_login(&self) -> Option<DateTime<Utc>> {
+        self.0.last_login
+    }
+    async fn last_login_ip(&self) -> Option<&str> {
+        self.0.last_login_ip.as_deref()
+    }
+    async fn password_changed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.password_changed_at
+    }
+    /// Set while the account is locked after too many failed sign-ins.
+    async fn locked_until(&self) -> Option<DateTime<Utc>> {
+        self.0.locked_until.filter(|until| *until > Utc::now())
+    }
+    /// The user's active sessions, most recently used first. Staff, or the user.
+    async fn sessions(&self, ctx: &Context<'_>) -> Result<Vec<Session>, ApiError> {
+        let me = principal(ctx).await?;
+        if !me.is_staff && me.user_id.as_uuid() != self.0.id {
+            return Err(ApiError::forbidden());
+        }
+        active_sessions(ctx, UserId::from(self.0.id)).await
+    }
+}
+
+/// Active sessions of a user through the request's DataLoader, the asking one first.
+pub async fn active_sessions(ctx: &Context<'_>, user_id: UserId) -> Result<Vec<Session>, ApiError> {
+    let sessions = ctx
+        .data_unchecked::<DataLoader<ActiveSessionsLoader>>()
+        .load_one(user_id)
+        .await
+        .map_err(|e| (*e).clone())?
+        .unwrap_or_default();
+    let current = ctx.data_unchecked::<Caller>().current_session();
+    let mut sessions: Vec<Session> = sessions.into_iter().map(Session::from).collect();
+    // A stable sort keeps the loader's most-recently-used order behind the current one.
+    sessions.sort_by_key(|s| Some(SessionId::from(s.row.id)) != current);
+    Ok(sessions)
+}
+
+async fn load_user(ctx: &Context<'_>, id: uuid::Uuid) -> Result<User, ApiError> {
+    ctx.data_unchecked::<DataLoader<UserLoader>>()
+        .load_one(UserId::from(id))
+        .await
+        .map_err(|e| (*e).clone())?
+        .map(User)
+        .ok_or_else(ApiError::internal)
+}
+
+/// One sign-in on one device.
+pub struct Session {
+    row: session::Model,
+    /// Set when the session is known to be the caller's own without a token (the
+    /// session a sign-in just opened).
+    is_current: Option<bool>,
+}
+
+impl From<session::Model> for Session {
+    fn from(row: session::Model) -> Self {
+        Self {
+            row,
+            is_current: None,
+        }
+    }
+}
+
+#[Object]
+impl Session {
+    async fn id(&self) -> ID {
+        ID(self.row.id.to_string())
+    }
+    /// The fingerprint the client sent when it signed in, if any.
+    async fn device_fingerprint(&self) -> Option<&str> {
+        self.row.device_fingerprint.as_deref()
+    }
+    /// A readable device name, e.g. "Firefox on Linux".
+    async fn device_name(&self) -> Option<String> {
+        None
+    }
+    async fn user_agent(&self) -> Option<&str> {
+        self.row.user_agent.as_deref()
+    }
+    async fn ip_address(&self) -> Option<&str> {
+        self.row.ip_address.as_deref()
+    }
+    /// Where the sign-in came from; null without a geo-IP database or for private IPs.
+    async fn location(&self) -> Option<GeoLocation> {
+        None
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.row.created_at
+    }
+    /// The sign-in or the latest refresh.
+    async fn last_used_at(&self) -> DateTime<Utc> {
+        self.row.last_used_at
+    }
+    async fn expires_at(&self) -> DateTime<Utc> {
+        self.row.expires_at
+    }
+    async fn is_active(&self) -> bool {
+        self.row.revoked_at.is_none() && self.row.expires_at > Utc::now()
+    }
+    /// True for the session of the token that asks.
+    async fn current(&self, ctx: &Context<'_>) -> bool {
+        self.is_current.unwrap_or_else(|| {
+            ctx.data_unchecked::<Caller>().current_session() == Some(SessionId::from(self.row.id))
+        })
+    }
+    async fn user(&self, ctx: &Context<'_>) -> Result<User, ApiError> {
+        load_user(ctx, self.row.user_id).await
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct GeoLocation {
+    pub country_code: Option<String>,
+    pub country: Option<String>,
+    pub city: Option<String>,
+}
+
+/// A new token pair, and the session and user it belongs to.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct AuthPayload {
+    /// A JWT for `Authorization: Bearer …`.
+    pub access_token: String,
+    /// Opaque and single use: trade it for a new pair with `refresh`.
+    pub refresh_token: String,
+    /// Always "Bearer".
+    pub token_type: String,
+    pub access_token_expires_at: DateTime<Utc>,
+    /// When the session ends unless refreshed.
+    pub refresh_token_expires_at: DateTime<Utc>,
+    #[graphql(skip)]
+    user_id: UserId,
+    #[graphql(skip)]
+    session: session::Model,
+}
+
+#[ComplexObject]
+impl AuthPayload {
+    async fn user(&self, ctx: &Context<'_>) -> Result<User, ApiError> {
+        load_user(ctx, self.user_id.as_uuid()).await
+    }
+    /// The session these tokens belong to.
+    async fn session(&self) -> Session {
+        Session {
+            row: self.session.clone(),
+            is_current: Some(true),
+        }
+    }
+}
+
+impl From<SignedIn> for AuthPayload {
+    fn from(s: SignedIn) -> Self {
+        Self {
+            access_token: s.access_token,
+            refresh_token: s.refresh_token,
+            token_type: "Bearer".into(),
+            access_token_expires_at: s.access_token_expires_at,
+            refresh_token_expires_at: s.session.expires_at,
+            user_id: s.user_id,
+            session: s.session,
+        }
+    }
+}

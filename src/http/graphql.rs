@@ -1,0 +1,215 @@
+//! GraphQL over HTTP: JSON POSTs only, queries-only GETs, and GraphiQL for browsers.
+use std::net::SocketAddr;
+
+use async_graphql::{
+    BatchRequest, BatchResponse, Request,
+    http::parse_query_string,
+    parser::{parse_query, types::OperationType},
+};
+use async_graphql_axum::GraphQLResponse;
+use axum::{
+    body::Bytes,
+    extract::{ConnectInfo, State},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header},
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
+
+use super::{AppState, graphiql};
+use crate::{
+    auth::ClientInfo,
+    graphql::{caller::Caller, error::ErrorCode, with_request_data},
+};
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+
+/// `POST /graphql`. Anything but `application/json` is refused with 415: browsers send
+/// `text/plain` and form bodies cross-site without a preflight, so accepting them would
+/// open a CSRF path.
+pub async fn post(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !is_json(&headers) {
+        return refusal(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::BadUserInput,
+            "Send GraphQL requests as JSON with Content-Type: application/json.",
+        );
+    }
+    let batch: BatchRequest = match serde_json::from_slice(&body) {
+        Ok(batch) => batch,
+        Err(_) => {
+            return refusal(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::GraphqlParseFailed,
+                "The request body is not a valid GraphQL request in JSON.",
+            );
+        }
+    };
+    let size = match &batch {
+        BatchRequest::Single(_) => 1,
+        BatchRequest::Batch(items) => items.len(),
+    };
+    if size == 0 || size > state.limits.max_batch_size {
+        return refusal(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::QueryTooComplex,
+            "A batch holds between 1 and the configured maximum of operations.",
+        );
+    }
+    execute(&state, peer, &headers, batch).await
+}
+
+/// `GET /graphql`: the playground for a browser, otherwise a query (never a mutation).
+pub async fn get(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    if state.limits.graphiql && accepts(&headers, "text/html") {
+        return graphiql::page();
+    }
+    let request = match parse_query_string(uri.query().unwrap_or_default()) {
+        Ok(request) => request,
+        Err(_) => {
+            return refusal(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::GraphqlParseFailed,
+                "Pass the query in the `query` parameter; `variables` must be JSON.",
+            );
+        }
+    };
+    if is_mutation(&request) {
+        let mut response = refusal(
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::BadUserInput,
+            "Mutations must be sent with POST.",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static(Method::POST.as_str()));
+        return response;
+    }
+    execute(&state, peer, &headers, BatchRequest::Single(request)).await
+}
+
+async fn execute(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    batch: BatchRequest,
+) -> Response {
+    let caller = Caller::new(bearer_token(headers), client_info(state, peer, headers));
+    let with_data = |request: Request| with_request_data(request, &state.auth, caller.clone());
+    let batch = match batch {
+        BatchRequest::Single(request) => BatchRequest::Single(with_data(request)),
+        BatchRequest::Batch(items) => BatchRequest::Batch(items.into_iter().map(with_data).collect()),
+    };
+    let response = state.schema.execute_batch(batch).await;
+    let failed_before_execution = did_not_execute(&response);
+    let mut http = GraphQLResponse::from(response).into_response();
+    if accepts(headers, GRAPHQL_RESPONSE_JSON) {
+        http.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(GRAPHQL_RESPONSE_JSON),
+        );
+        // The GraphQL-over-HTTP rule for this media type: a request that never reached
+        // execution is a client error.
+        if failed_before_execution {
+            *http.status_mut() = StatusCode::BAD_REQUEST;
+        }
+    }
+    http
+}
+
+/// A single response with no data and a parse, validation or limit error.
+fn did_not_execute(response: &BatchResponse) -> bool {
+    let BatchResponse::Single(response) = response else {
+        return false;
+    };
+    response.data == async_graphql::Value::Null
+        && response.errors.iter().any(|e| {
+            let code = e.extensions.as_ref().and_then(|x| x.get("code"));
+            [
+                ErrorCode::GraphqlParseFailed,
+                ErrorCode::GraphqlValidationFailed,
+                ErrorCode::QueryTooComplex,
+            ]
+            .iter()
+            .any(|c| code == Some(&async_graphql::Value::from(c.as_str())))
+        })
+}
+
+fn client_info(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> ClientInfo {
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    ClientInfo {
+        ip: Some(state.trusted_proxies.client_ip(peer, headers)),
+        user_agent: text("user-agent"),
+        device_fingerprint: text("device-fingerprint"),
+    }
+}
+
+/// The bearer token, if any. A malformed `Authorization` header counts as an invalid
+/// token (guarded fields refuse it), not as no token.
+fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?;
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim().to_owned());
+    Some(token.unwrap_or_default())
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
+}
+
+fn accepts(headers: &HeaderMap, media_type: &str) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            item.split(';')
+                .next()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case(media_type))
+        })
+}
+
+/// Whether the operation a GET would run is a mutation. A document that does not parse
+/// is left to the executor, which reports it properly.
+fn is_mutation(request: &Request) -> bool {
+    let Ok(document) = parse_query(&request.query) else {
+        return false;
+    };
+    let wanted = request.operation_name.as_deref();
+    document
+        .operations
+        .iter()
+        .filter(|(name, _)| wanted.is_none() || name.map(|n| n.as_str()) == wanted)
+        .any(|(_, op)| op.node.ty == OperationType::Mutation)
+}
+
+/// An error answered before GraphQL runs, in the GraphQL response shape.
+fn refusal(status: StatusCode, code: ErrorCode, message: &str) -> Response {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] });
+    (status, axum::Json(body)).into_response()
+}

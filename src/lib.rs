@@ -1,0 +1,23 @@
+//! A GraphQL authentication service. Dependencies run one way:
+//! `http → graphql → auth → (domain, store → entities)`.
+
+/// Flows: register, login, refresh, sessions, password changes; tokens and hashing.
+pub mod auth;
+/// The command line (`serve`, `migrate`, `create-user`, `export-schema`).
+pub mod cli;
+/// Typed settings from the environment.
+pub mod config;
+/// Small typed values parsed at the edge: usernames, emails, passwords, ids.
+pub mod domain;
+/// SeaORM entities, no logic.
+pub mod entities;
+/// The schema, resolvers, guards, DataLoaders and the error mapping.
+pub mod graphql;
+/// Routes, middleware and the GraphQL-over-HTTP handlers.
+pub mod http;
+/// Building and running the application.
+pub mod startup;
+/// Database queries; constraint violations become domain errors.
+pub mod store;
+/// Log output.
+pub mod telemetry;

@@ -1,0 +1,132 @@
+//! Builds the whole application — database, migrations, services, router, listener —
+//! the same way for production and for tests (which bind port 0).
+use std::{future::Future, net::SocketAddr, time::Duration};
+
+use anyhow::Context as _;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use tokio::net::TcpListener;
+
+use crate::{
+    auth::{
+        AuthService, Policy, keys,
+        password::PasswordHasher,
+        tokens::{AccessTokens, RefreshTokens},
+    },
+    config::Settings,
+    graphql::build_schema,
+    http::{AppState, TrustedProxies, router},
+};
+
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    db: DatabaseConnection,
+}
+
+impl Application {
+    /// Connects, migrates, and binds `settings.bind_addr` (port 0 picks a free port).
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let db = connect(settings).await?;
+        Migrator::up(&db, None).await.context("running migrations")?;
+        let auth = auth_service(settings, db.clone())?;
+        let state = AppState {
+            schema: build_schema(auth.clone(), &settings.graphql),
+            auth,
+            limits: settings.graphql.clone(),
+            trusted_proxies: TrustedProxies::new(settings.trusted_proxies.clone()),
+        };
+        let listener = TcpListener::bind(settings.bind_addr)
+            .await
+            .with_context(|| format!("binding {}", settings.bind_addr))?;
+        Ok(Self {
+            listener,
+            router: router(state, &settings.cors_origins),
+            db,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let app = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("serving HTTP")?;
+        self.db.close().await.context("closing the database pool")?;
+        Ok(())
+    }
+}
+
+/// Opens the configured database; for the default SQLite file, creates its directory.
+pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    let url = settings.database_url();
+    if settings.database_url.is_none() {
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("creating data directory {}", settings.data_dir.display()))?;
+    }
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(16)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(5))
+        .sqlx_logging(false);
+    Database::connect(options)
+        .await
+        .context("connecting to the database (check DATABASE_URL)")
+}
+
+/// The auth flows with their keys, hasher and policy.
+pub fn auth_service(settings: &Settings, db: DatabaseConnection) -> anyhow::Result<AuthService> {
+    let secret = keys::load_server_secret(settings)?;
+    Ok(AuthService::new(
+        db,
+        PasswordHasher::new(settings.password_hash_concurrency)?,
+        AccessTokens::hs256(
+            &secret,
+            &settings.jwt.issuer,
+            &settings.jwt.audience,
+            settings.lifetimes.access_token,
+        ),
+        RefreshTokens::new(&secret),
+        Policy::from_settings(settings),
+    ))
+}
+
+/// Completes on SIGTERM or ctrl-c.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for ctrl-c");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

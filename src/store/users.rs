@@ -1,0 +1,225 @@
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter,
+    prelude::Expr,
+    sea_query::{Condition, ExprTrait},
+};
+
+use super::{StoreError, unique_violation};
+use crate::{
+    domain::{EmailAddress, Language, Timezone, UserId, Username},
+    entities::user::{self, Entity as Users},
+};
+
+pub struct NewUser {
+    pub username: Username,
+    pub email: EmailAddress,
+    pub password_hash: String,
+    pub language: Language,
+    pub timezone: Timezone,
+    pub is_staff: bool,
+}
+
+pub async fn create(
+    db: &impl ConnectionTrait,
+    new: NewUser,
+    now: DateTime<Utc>,
+) -> Result<user::Model, StoreError> {
+    let row = user::ActiveModel {
+        id: Set(UserId::new().as_uuid()),
+        username: Set(new.username.as_str().to_owned()),
+        username_key: Set(new.username.key()),
+        email: Set(new.email.as_str().to_owned()),
+        email_key: Set(new.email.key()),
+        password_hash: Set(new.password_hash),
+        email_verified: Set(false),
+        phone_verified: Set(false),
+        is_staff: Set(new.is_staff),
+        is_active: Set(true),
+        language: Set(new.language.code().to_owned()),
+        timezone: Set(new.timezone.name().to_owned()),
+        email_notifications: Set(true),
+        sms_notifications: Set(false),
+        push_notifications: Set(true),
+        date_joined: Set(now),
+        last_login: Set(None),
+        last_login_ip: Set(None),
+        password_changed_at: Set(None),
+        failed_login_count: Set(0),
+        locked_until: Set(None),
+    };
+    row.insert(db).await.map_err(unique_violation)
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: UserId) -> Result<Option<user::Model>, DbErr> {
+    Users::find_by_id(id.as_uuid()).one(db).await
+}
+
+pub async fn find_many(
+    db: &impl ConnectionTrait,
+    ids: &[UserId],
+) -> Result<Vec<user::Model>, DbErr> {
+    Users::find()
+        .filter(user::Column::Id.is_in(ids.iter().map(UserId::as_uuid)))
+        .all(db)
+        .await
+}
+
+/// Which of the two unique keys are already in use.
+pub async fn taken_keys(
+    db: &impl ConnectionTrait,
+    username: &Username,
+    email: &EmailAddress,
+) -> Result<Option<StoreError>, DbErr> {
+    let clash = Users::find()
+        .filter(
+            Condition::any()
+                .add(user::Column::UsernameKey.eq(username.key()))
+                .add(user::Column::EmailKey.eq(email.key())),
+        )
+        .one(db)
+        .await?;
+    Ok(clash.map(|u| {
+        if u.username_key == username.key() {
+            StoreError::UsernameTaken
+        } else {
+            StoreError::EmailTaken
+        }
+    }))
+}
+
+/// The account a sign-in identifier names: a username or an email address.
+pub async fn find_by_login(
+    db: &impl ConnectionTrait,
+    identifier: &str,
+) -> Result<Option<user::Model>, DbErr> {
+    let key = EmailAddress::key_of(identifier);
+    Users::find()
+        .filter(
+            Condition::any()
+                .add(user::Column::UsernameKey.eq(key.clone()))
+                .add(user::Column::EmailKey.eq(key)),
+        )
+        .one(db)
+        .await
+}
+
+/// Counts a sign-in attempt *before* the password is checked, in one statement, so
+/// parallel attempts cannot all slip under the threshold. Returns `false` (and counts
+/// nothing) while the account is locked.
+pub async fn claim_login_attempt(
+    db: &impl ConnectionTrait,
+    id: UserId,
+    threshold: u32,
+    lock_until: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    // An expired lock starts the count over; SET expressions all read the old row.
+    let was_locked = Expr::col(user::Column::LockedUntil).is_not_null();
+    let attempts = Expr::case(was_locked.clone(), Expr::val(1))
+        .finally(Expr::col(user::Column::FailedLoginCount).add(1));
+    let reaches_threshold = Expr::expr(attempts.clone()).gte(threshold as i32);
+    let result = Users::update_many()
+        .col_expr(user::Column::FailedLoginCount, attempts.into())
+        .col_expr(
+            user::Column::LockedUntil,
+            Expr::case(reaches_threshold, Expr::val(Some(lock_until)))
+                .finally(Expr::val(Option::<DateTime<Utc>>::None))
+                .into(),
+        )
+        .filter(user::Column::Id.eq(id.as_uuid()))
+        .filter(
+            Condition::any()
+                .add(user::Column::LockedUntil.is_null())
+                .add(user::Column::LockedUntil.lte(now)),
+        )
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// A successful sign-in: the failure count starts over.
+pub async fn record_login(
+    db: &impl ConnectionTrait,
+    id: UserId,
+    ip: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    Users::update_many()
+        .col_expr(user::Column::FailedLoginCount, Expr::val(0).into())
+        .col_expr(
+            user::Column::LockedUntil,
+            Expr::val(Option::<DateTime<Utc>>::None).into(),
+        )
+        .col_expr(user::Column::LastLogin, Expr::val(Some(now)).into())
+        .col_expr(user::Column::LastLoginIp, Expr::val(ip).into())
+        .filter(user::Column::Id.eq(id.as_uuid()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Replaces the stored hash without touching `password_changed_at`: used when a
+/// correct password's hash is upgraded to our parameters.
+pub async fn upgrade_password_hash(
+    db: &impl ConnectionTrait,
+    id: UserId,
+    hash: String,
+) -> Result<(), DbErr> {
+    Users::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::val(hash).into())
+        .filter(user::Column::Id.eq(id.as_uuid()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_password(
+    db: &impl ConnectionTrait,
+    id: UserId,
+    hash: String,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    Users::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::val(hash).into())
+        .col_expr(user::Column::PasswordChangedAt, Expr::val(Some(now)).into())
+        .filter(user::Column::Id.eq(id.as_uuid()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The preferences a person changed; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct PreferenceChanges {
+    pub language: Option<Language>,
+    pub timezone: Option<Timezone>,
+    pub email_notifications: Option<bool>,
+    pub sms_notifications: Option<bool>,
+    pub push_notifications: Option<bool>,
+}
+
+pub async fn update_preferences(
+    db: &impl ConnectionTrait,
+    current: user::Model,
+    changes: PreferenceChanges,
+) -> Result<user::Model, DbErr> {
+    let mut row: user::ActiveModel = current.into();
+    if let Some(language) = changes.language {
+        row.language = Set(language.code().to_owned());
+    }
+    if let Some(timezone) = changes.timezone {
+        row.timezone = Set(timezone.name().to_owned());
+    }
+    if let Some(on) = changes.email_notifications {
+        row.email_notifications = Set(on);
+    }
+    if let Some(on) = changes.sms_notifications {
+        row.sms_notifications = Set(on);
+    }
+    if let Some(on) = changes.push_notifications {
+        row.push_notifications = Set(on);
+    }
+    row.update(db).await
+}

@@ -1,0 +1,15 @@
+//! Logging: human-readable by default, one JSON object per line with `LOG_FORMAT=json`.
+use tracing_subscriber::{EnvFilter, fmt, prelude::*};
+
+use crate::config::LogFormat;
+
+pub fn init(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let registry = tracing_subscriber::registry().with(filter);
+    // A second init (tests, repeated CLI calls) keeps the first subscriber.
+    let _ = match format {
+        LogFormat::Json => registry.with(fmt::layer().json().flatten_event(true)).try_init(),
+        LogFormat::Pretty => registry.with(fmt::layer()).try_init(),
+    };
+}
