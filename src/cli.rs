@@ -13,7 +13,11 @@ use crate::{
 };
 
 #[derive(Debug, Parser)]
-#[command(name = "graphql-auth", version, about = "A GraphQL authentication service")]
+#[command(
+    name = "graphql-auth",
+    version,
+    about = "A GraphQL authentication service"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -51,7 +55,9 @@ impl Cli {
             Command::Serve => serve(&settings).await,
             Command::Migrate => {
                 let db = startup::connect(&settings).await?;
-                Migrator::up(&db, None).await.context("running migrations")?;
+                Migrator::up(&db, None)
+                    .await
+                    .context("running migrations")?;
                 println!("migrations applied");
                 Ok(())
             }
@@ -83,7 +89,9 @@ async fn create_user(
 ) -> anyhow::Result<()> {
     let password = read_password()?;
     let db = startup::connect(settings).await?;
-    Migrator::up(&db, None).await.context("running migrations")?;
+    Migrator::up(&db, None)
+        .await
+        .context("running migrations")?;
     let auth = startup::auth_service(settings, db)?;
     match auth.create_user(username, email, password, is_staff).await {
         Ok(user) => {
@@ -100,7 +108,11 @@ fn describe(err: crate::auth::AuthError) -> String {
         AuthError::InvalidInput(input) => format!("{}: {}", input.field, input.message),
         AuthError::WeakPassword(reasons) => format!(
             "the password is too weak ({})",
-            reasons.iter().map(|r| r.code()).collect::<Vec<_>>().join(", ")
+            reasons
+                .iter()
+                .map(|r| r.code())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         other => other.to_string(),
     }

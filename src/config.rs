@@ -109,12 +109,17 @@ impl Settings {
         Ok(Self {
             app_env,
             database_url: vars.raw("DATABASE_URL"),
-            data_dir: vars.raw("DATA_DIR").unwrap_or_else(|| "./data".into()).into(),
+            data_dir: vars
+                .raw("DATA_DIR")
+                .unwrap_or_else(|| "./data".into())
+                .into(),
             bind_addr: vars.parse("BIND_ADDR", "127.0.0.1:8000")?,
             jwt: JwtSettings {
                 secret: vars.raw("JWT_SECRET").map(SecretString::from),
                 issuer: vars.raw("JWT_ISSUER").unwrap_or_else(|| public_url.clone()),
-                audience: vars.raw("JWT_AUDIENCE").unwrap_or_else(|| "graphql-auth".into()),
+                audience: vars
+                    .raw("JWT_AUDIENCE")
+                    .unwrap_or_else(|| "graphql-auth".into()),
             },
             public_url,
             lifetimes: Lifetimes {
@@ -137,7 +142,8 @@ impl Settings {
             cors_origins: vars.list("CORS_ORIGINS")?,
             graphql: GraphqlSettings {
                 graphiql: vars.parse("GRAPHIQL", if is_dev { "true" } else { "false" })?,
-                introspection: vars.parse("INTROSPECTION", if is_dev { "true" } else { "false" })?,
+                introspection: vars
+                    .parse("INTROSPECTION", if is_dev { "true" } else { "false" })?,
                 max_depth: vars.parse("GRAPHQL_MAX_DEPTH", "10")?,
                 max_complexity: vars.parse("GRAPHQL_MAX_COMPLEXITY", "250")?,
                 max_batch_size: vars.parse("GRAPHQL_MAX_BATCH", "10")?,
@@ -201,7 +207,9 @@ struct Vars<'a>(&'a dyn Fn(&str) -> Option<String>);
 impl Vars<'_> {
     /// The value, with empty strings treated as unset.
     fn raw(&self, key: &str) -> Option<String> {
-        (self.0)(key).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+        (self.0)(key)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
     }
 
     fn parse<T: FromStr>(&self, key: &'static str, default: &str) -> Result<T, ConfigError>
@@ -238,8 +246,10 @@ mod tests {
     use super::*;
 
     fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Settings::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -247,7 +257,10 @@ mod tests {
     fn defaults_follow_the_contract() {
         let s = settings(&[]).unwrap();
         assert_eq!(s.lifetimes.access_token, Duration::from_secs(3600));
-        assert_eq!(s.lifetimes.remembered_session, Duration::from_secs(7 * 86400));
+        assert_eq!(
+            s.lifetimes.remembered_session,
+            Duration::from_secs(7 * 86400)
+        );
         assert_eq!(s.lifetimes.session_max, Duration::from_secs(30 * 86400));
         assert_eq!(s.lifetimes.refresh_reuse_grace, Duration::from_secs(10));
         assert_eq!(s.max_sessions_per_user, 20);

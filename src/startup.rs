@@ -28,7 +28,9 @@ impl Application {
     /// Connects, migrates, and binds `settings.bind_addr` (port 0 picks a free port).
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let db = connect(settings).await?;
-        Migrator::up(&db, None).await.context("running migrations")?;
+        Migrator::up(&db, None)
+            .await
+            .context("running migrations")?;
         let auth = auth_service(settings, db.clone())?;
         let state = AppState {
             schema: build_schema(auth.clone(), &settings.graphql),
@@ -53,7 +55,10 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then finishes the requests in flight.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let app = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();

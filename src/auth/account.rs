@@ -114,8 +114,9 @@ impl AuthService {
     ) -> Result<user::Model, AuthError> {
         let username = Username::parse(username)?;
         let email = EmailAddress::parse(email)?;
-        let password = NewPassword::parse(Password::parse(password, "password")?, &username, &email)
-            .map_err(AuthError::WeakPassword)?;
+        let password =
+            NewPassword::parse(Password::parse(password, "password")?, &username, &email)
+                .map_err(AuthError::WeakPassword)?;
         let password_hash = self.0.hasher.hash(password.as_password()).await?;
         let user = store::users::create(
             self.db(),
@@ -160,7 +161,11 @@ impl AuthService {
             &username,
             &email,
         )?;
-        let verification = self.0.hasher.verify(&current, Some(&user.password_hash)).await?;
+        let verification = self
+            .0
+            .hasher
+            .verify(&current, Some(&user.password_hash))
+            .await?;
         if verification == Verification::Mismatch {
             return Err(AuthError::InvalidCredentials);
         }
@@ -182,8 +187,13 @@ impl AuthService {
             )
             .await?;
         } else {
-            store::sessions::revoke(&txn, principal.session_id, RevokeReason::PasswordChanged, now)
-                .await?;
+            store::sessions::revoke(
+                &txn,
+                principal.session_id,
+                RevokeReason::PasswordChanged,
+                now,
+            )
+            .await?;
         }
         let device_client = ClientInfo {
             user_agent: client.user_agent.clone().or(current_session.user_agent),

@@ -20,11 +20,15 @@ pub fn load_server_secret(settings: &Settings) -> anyhow::Result<SecretString> {
             bail!("JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes in production")
         }
         Some(secret) => {
-            tracing::warn!("JWT_SECRET is shorter than {MIN_SECRET_BYTES} bytes; production would refuse it");
+            tracing::warn!(
+                "JWT_SECRET is shorter than {MIN_SECRET_BYTES} bytes; production would refuse it"
+            );
             Ok(secret.clone())
         }
         None if settings.is_production() => {
-            bail!("APP_ENV=production needs an explicit JWT_SECRET of at least {MIN_SECRET_BYTES} bytes")
+            bail!(
+                "APP_ENV=production needs an explicit JWT_SECRET of at least {MIN_SECRET_BYTES} bytes"
+            )
         }
         None => development_secret(&settings.data_dir),
     }

@@ -21,7 +21,9 @@ const LANES: u32 = 1;
 pub enum Verification {
     Mismatch,
     /// The password is right; `needs_rehash` when the stored hash is weaker than ours.
-    Match { needs_rehash: bool },
+    Match {
+        needs_rehash: bool,
+    },
 }
 
 /// Hashes and verifies passwords on the blocking pool, at most `concurrency` at a time,
@@ -57,7 +59,9 @@ impl PasswordHasher {
         stored: Option<&str>,
     ) -> anyhow::Result<Verification> {
         let is_real = stored.is_some();
-        let stored: Arc<str> = stored.map(Arc::from).unwrap_or_else(|| self.dummy_hash.clone());
+        let stored: Arc<str> = stored
+            .map(Arc::from)
+            .unwrap_or_else(|| self.dummy_hash.clone());
         let password = password.clone();
         let verification = self
             .run(move || verify_blocking(password.expose(), &stored))
@@ -85,7 +89,8 @@ impl PasswordHasher {
 }
 
 fn argon2() -> Argon2<'static> {
-    let params = Params::new(MEMORY_KIB, PASSES, LANES, None).expect("constant argon2 params are valid");
+    let params =
+        Params::new(MEMORY_KIB, PASSES, LANES, None).expect("constant argon2 params are valid");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
@@ -133,11 +138,19 @@ mod tests {
         let hash = hasher.hash(&pw("s3cret-enough")).await.unwrap();
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         assert_eq!(
-            hasher.verify(&pw("s3cret-enough"), Some(&hash)).await.unwrap(),
-            Verification::Match { needs_rehash: false }
+            hasher
+                .verify(&pw("s3cret-enough"), Some(&hash))
+                .await
+                .unwrap(),
+            Verification::Match {
+                needs_rehash: false
+            }
         );
         assert_eq!(
-            hasher.verify(&pw("s3cret-enougH"), Some(&hash)).await.unwrap(),
+            hasher
+                .verify(&pw("s3cret-enougH"), Some(&hash))
+                .await
+                .unwrap(),
             Verification::Mismatch
         );
     }
@@ -153,9 +166,16 @@ mod tests {
 
     #[test]
     fn weaker_argon2_parameters_ask_for_a_rehash() {
-        let weak = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(4096, 1, 1, None).unwrap());
+        let weak = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(4096, 1, 1, None).unwrap(),
+        );
         let salt = SaltString::generate(&mut OsRng);
-        let hash = weak.hash_password(b"pw-long-enough", &salt).unwrap().to_string();
+        let hash = weak
+            .hash_password(b"pw-long-enough", &salt)
+            .unwrap()
+            .to_string();
         assert_eq!(
             verify_blocking("pw-long-enough", &hash).unwrap(),
             Verification::Match { needs_rehash: true }

@@ -22,9 +22,9 @@ impl AuthService {
         let is_alive = session.revoked_at.is_none() && session.expires_at > now;
         // Tokens of sessions older than the last password change must have been issued
         // after it; sessions opened after the change hold only such tokens.
-        let predates_password_change = user.password_changed_at.is_some_and(|changed| {
-            session.created_at < changed && verified.issued_at < changed
-        });
+        let predates_password_change = user
+            .password_changed_at
+            .is_some_and(|changed| session.created_at < changed && verified.issued_at < changed);
         if !is_alive
             || !user.is_active
             || user.id != verified.user_id.as_uuid()

@@ -85,8 +85,7 @@ impl AuthService {
         let txn = db.begin().await?;
         // The first write of the transaction: it also takes the user's row lock, so two
         // sign-ins of one user cannot both squeeze under the session cap.
-        store::users::record_login(&txn, user_id, client.ip.map(|ip| ip.to_string()), now)
-            .await?;
+        store::users::record_login(&txn, user_id, client.ip.map(|ip| ip.to_string()), now).await?;
         let signed_in = self
             .start_session(&txn, &user, device, credentials.remember_me, client, now)
             .await?;
@@ -192,8 +191,10 @@ impl AuthService {
             let user_id = UserId::from(user.id);
             let current = session.refresh_counter;
             if presented == current {
-                let expires_at = self.session_expiry(session.remember_me, now, session.max_expires_at);
-                if store::sessions::rotate_refresh(db, session_id, current, expires_at, now).await? {
+                let expires_at =
+                    self.session_expiry(session.remember_me, now, session.max_expires_at);
+                if store::sessions::rotate_refresh(db, session_id, current, expires_at, now).await?
+                {
                     let rotated = session::Model {
                         refresh_counter: current + 1,
                         rotated_at: Some(now),

@@ -187,7 +187,8 @@ impl RefreshTokens {
     }
 
     fn mac(&self, payload: &[u8]) -> HmacSha256 {
-        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC accepts keys of any length");
+        let mut mac =
+            HmacSha256::new_from_slice(&self.key).expect("HMAC accepts keys of any length");
         mac.update(payload);
         mac
     }
@@ -234,7 +235,9 @@ mod tests {
             "someone-else",
             Duration::from_secs(3600),
         );
-        let issued = other.issue(UserId::new(), SessionId::new(), Utc::now()).unwrap();
+        let issued = other
+            .issue(UserId::new(), SessionId::new(), Utc::now())
+            .unwrap();
         assert!(tokens().verify(&issued.token).is_none());
     }
 

@@ -18,7 +18,7 @@ impl EmailAddress {
         let parsed = email_address::EmailAddress::from_str(value).map_err(|_| invalid())?;
         // Display names ("Ann <ann@x>") and address literals are valid RFC 5322 but not
         // something a sign-up form should accept.
-        if parsed.as_str() != value || !parsed.domain().contains('.') {
+        if parsed.email() != value || !parsed.domain().contains('.') {
             return Err(invalid());
         }
         Ok(Self(value.to_owned()))

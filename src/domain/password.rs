@@ -13,7 +13,10 @@ impl Password {
     /// and hashing a megabyte for nothing is a denial-of-service lever.
     pub fn parse(raw: String, field: &'static str) -> Result<Self, InvalidInput> {
         if raw.len() > Self::MAX_BYTES {
-            return Err(InvalidInput::new(field, "A password has at most 1024 bytes."));
+            return Err(InvalidInput::new(
+                field,
+                "A password has at most 1024 bytes.",
+            ));
         }
         Ok(Self(SecretString::from(raw)))
     }
@@ -101,7 +104,11 @@ mod tests {
     fn policy(pw: &str) -> Result<NewPassword, Vec<PasswordWeakness>> {
         let username = Username::parse("amina").expect("valid username");
         let email = EmailAddress::parse("amina.k@example.dz").expect("valid email");
-        NewPassword::parse(Password::parse(pw.into(), "password").expect("short enough"), &username, &email)
+        NewPassword::parse(
+            Password::parse(pw.into(), "password").expect("short enough"),
+            &username,
+            &email,
+        )
     }
 
     #[test]
@@ -118,7 +125,10 @@ mod tests {
         );
         assert_eq!(
             policy("xxamina.kxx").unwrap_err(),
-            vec![PasswordWeakness::SimilarToUsername, PasswordWeakness::SimilarToEmail]
+            vec![
+                PasswordWeakness::SimilarToUsername,
+                PasswordWeakness::SimilarToEmail
+            ]
         );
     }
 

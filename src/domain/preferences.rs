@@ -34,10 +34,12 @@ pub struct Timezone(chrono_tz::Tz);
 
 impl Timezone {
     pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
-        raw.trim()
-            .parse::<chrono_tz::Tz>()
-            .map(Self)
-            .map_err(|_| InvalidInput::new("timezone", "Enter an IANA time zone such as Africa/Algiers."))
+        raw.trim().parse::<chrono_tz::Tz>().map(Self).map_err(|_| {
+            InvalidInput::new(
+                "timezone",
+                "Enter an IANA time zone such as Africa/Algiers.",
+            )
+        })
     }
 
     pub fn name(&self) -> &'static str {

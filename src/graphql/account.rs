@@ -38,8 +38,8 @@ pub struct LoginInput {
     /// Signing in again from the same device replaces that device's earlier session.
     pub device_fingerprint: Option<String>,
     /// Keep the session for 7 days instead of 24 hours.
-    #[graphql(default = false)]
-    pub remember_me: bool,
+    #[graphql(default_with = "Some(false)")]
+    pub remember_me: Option<bool>,
 }
 
 #[derive(InputObject)]
@@ -48,8 +48,8 @@ pub struct ChangePasswordInput {
     pub new_password: String,
     pub new_password_confirm: String,
     /// End every other session of the account too.
-    #[graphql(default = true)]
-    pub revoke_other_sessions: bool,
+    #[graphql(default_with = "Some(true)")]
+    pub revoke_other_sessions: Option<bool>,
 }
 
 #[derive(InputObject)]
@@ -94,7 +94,10 @@ impl AccountMutation {
             language: input.language,
             timezone: input.timezone,
         };
-        Ok(auth(ctx).register(account, caller(ctx).client()).await?.into())
+        Ok(auth(ctx)
+            .register(account, caller(ctx).client())
+            .await?
+            .into())
     }
 
     /// Signs in with a username or email address and a password.
@@ -103,9 +106,12 @@ impl AccountMutation {
             identifier: input.username,
             password: input.password,
             device_fingerprint: input.device_fingerprint,
-            remember_me: input.remember_me,
+            remember_me: input.remember_me.unwrap_or(false),
         };
-        Ok(auth(ctx).login(credentials, caller(ctx).client()).await?.into())
+        Ok(auth(ctx)
+            .login(credentials, caller(ctx).client())
+            .await?
+            .into())
     }
 
     /// Trades a refresh token for a new pair; the old refresh token is retired.
@@ -131,7 +137,7 @@ impl AccountMutation {
             current_password: input.current_password,
             new_password: input.new_password,
             new_password_confirm: input.new_password_confirm,
-            revoke_other_sessions: input.revoke_other_sessions,
+            revoke_other_sessions: input.revoke_other_sessions.unwrap_or(true),
         };
         Ok(auth(ctx)
             .change_password(&me, change, caller(ctx).client())

@@ -54,7 +54,12 @@ impl Caller {
     /// The session id of the asking token without a database round trip, for marking
     /// `Session.current`; only meaningful once a guard has passed.
     pub fn current_session(&self) -> Option<crate::domain::SessionId> {
-        self.0.principal.get().copied().flatten().map(|p| p.session_id)
+        self.0
+            .principal
+            .get()
+            .copied()
+            .flatten()
+            .map(|p| p.session_id)
     }
 }
 

@@ -9,8 +9,7 @@ use std::sync::Arc;
 use async_graphql::{
     ErrorExtensionValues, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
     extensions::{
-        Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest,
-        NextValidation,
+        Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation,
     },
     parser::types::ExecutableDocument,
 };
@@ -123,14 +122,12 @@ impl From<AuthError> for ApiError {
             AuthError::InvalidInput(input) => {
                 Self::new(C::BadUserInput, input.message).with("field", input.field)
             }
-            AuthError::WeakPassword(reasons) => Self::new(
-                C::WeakPassword,
-                "Choose a stronger password.",
-            )
-            .with(
-                "reasons",
-                Value::List(reasons.iter().map(|r| Value::from(r.code())).collect()),
-            ),
+            AuthError::WeakPassword(reasons) => {
+                Self::new(C::WeakPassword, "Choose a stronger password.").with(
+                    "reasons",
+                    Value::List(reasons.iter().map(|r| Value::from(r.code())).collect()),
+                )
+            }
             AuthError::PasswordMismatch => {
                 Self::new(C::PasswordMismatch, "The two passwords do not match.")
             }

@@ -18,7 +18,11 @@ impl Loader<UserId> for UserLoader {
     type Error = Arc<ApiError>;
 
     async fn load(&self, ids: &[UserId]) -> Result<HashMap<UserId, user::Model>, Self::Error> {
-        let users = self.0.find_users(ids).await.map_err(|e| Arc::new(e.into()))?;
+        let users = self
+            .0
+            .find_users(ids)
+            .await
+            .map_err(|e| Arc::new(e.into()))?;
         Ok(users.into_iter().map(|u| (UserId::from(u.id), u)).collect())
     }
 }

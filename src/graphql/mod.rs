@@ -52,5 +52,8 @@ pub fn with_request_data(request: Request, auth: &AuthService, caller: Caller) -
     request
         .data(caller)
         .data(DataLoader::new(UserLoader(auth.clone()), tokio::spawn))
-        .data(DataLoader::new(ActiveSessionsLoader(auth.clone()), tokio::spawn))
+        .data(DataLoader::new(
+            ActiveSessionsLoader(auth.clone()),
+            tokio::spawn,
+        ))
 }

@@ -101,7 +101,10 @@ mod tests {
 
     #[test]
     fn an_untrusted_peer_is_the_client_whatever_it_claims() {
-        let ip = proxies(&[]).client_ip(PEER.parse().unwrap(), &headers(&[("x-forwarded-for", "1.1.1.1")]));
+        let ip = proxies(&[]).client_ip(
+            PEER.parse().unwrap(),
+            &headers(&[("x-forwarded-for", "1.1.1.1")]),
+        );
         assert_eq!(ip, "10.0.0.5".parse::<IpAddr>().unwrap());
     }
 
@@ -114,7 +117,10 @@ mod tests {
 
     #[test]
     fn the_forwarded_header_is_read_when_x_forwarded_for_is_absent() {
-        let h = headers(&[("forwarded", "for=198.51.100.1;proto=https, for=\"[2001:db8::1]:4711\"")]);
+        let h = headers(&[(
+            "forwarded",
+            "for=198.51.100.1;proto=https, for=\"[2001:db8::1]:4711\"",
+        )]);
         let ip = proxies(&["10.0.0.0/8"]).client_ip(PEER.parse().unwrap(), &h);
         assert_eq!(ip, "2001:db8::1".parse::<IpAddr>().unwrap());
     }

@@ -18,14 +18,21 @@ macro_rules! asset {
         Asset {
             name: $name,
             content_type: $type,
-            body: include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/graphiql/", $name)),
+            body: include_bytes!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/assets/graphiql/",
+                $name
+            )),
         }
     };
 }
 
 const ASSETS: [Asset; 5] = [
     asset!("react.production.min.js", "text/javascript; charset=utf-8"),
-    asset!("react-dom.production.min.js", "text/javascript; charset=utf-8"),
+    asset!(
+        "react-dom.production.min.js",
+        "text/javascript; charset=utf-8"
+    ),
     asset!("graphiql.min.js", "text/javascript; charset=utf-8"),
     asset!("graphiql.min.css", "text/css; charset=utf-8"),
     asset!("graphiql-init.js", "text/javascript; charset=utf-8"),
@@ -58,7 +65,10 @@ const PAGE: &str = r#"<!doctype html>
 pub fn page() -> Response {
     let mut response = Html(PAGE).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }

@@ -49,15 +49,18 @@ pub async fn post(
             );
         }
     };
-    let size = match &batch {
-        BatchRequest::Single(_) => 1,
-        BatchRequest::Batch(items) => items.len(),
+    let items: Vec<&Request> = match &batch {
+        BatchRequest::Single(request) => vec![request],
+        BatchRequest::Batch(items) => items.iter().collect(),
     };
-    if size == 0 || size > state.limits.max_batch_size {
+    if items.iter().any(|r| r.query.trim().is_empty()) {
+        return missing_query();
+    }
+    if items.len() > state.limits.max_batch_size {
         return refusal(
             StatusCode::BAD_REQUEST,
             ErrorCode::QueryTooComplex,
-            "A batch holds between 1 and the configured maximum of operations.",
+            "This batch holds more operations than the server accepts at once.",
         );
     }
     execute(&state, peer, &headers, batch).await
@@ -83,15 +86,19 @@ pub async fn get(
             );
         }
     };
+    if request.query.trim().is_empty() {
+        return missing_query();
+    }
     if is_mutation(&request) {
         let mut response = refusal(
             StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::BadUserInput,
             "Mutations must be sent with POST.",
         );
-        response
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static(Method::POST.as_str()));
+        response.headers_mut().insert(
+            header::ALLOW,
+            HeaderValue::from_static(Method::POST.as_str()),
+        );
         return response;
     }
     execute(&state, peer, &headers, BatchRequest::Single(request)).await
@@ -107,22 +114,25 @@ async fn execute(
     let with_data = |request: Request| with_request_data(request, &state.auth, caller.clone());
     let batch = match batch {
         BatchRequest::Single(request) => BatchRequest::Single(with_data(request)),
-        BatchRequest::Batch(items) => BatchRequest::Batch(items.into_iter().map(with_data).collect()),
+        BatchRequest::Batch(items) => {
+            BatchRequest::Batch(items.into_iter().map(with_data).collect())
+        }
     };
     let response = state.schema.execute_batch(batch).await;
     let failed_before_execution = did_not_execute(&response);
     let mut http = GraphQLResponse::from(response).into_response();
-    if accepts(headers, GRAPHQL_RESPONSE_JSON) {
-        http.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(GRAPHQL_RESPONSE_JSON),
-        );
+    let media_type = if accepts(headers, GRAPHQL_RESPONSE_JSON) {
         // The GraphQL-over-HTTP rule for this media type: a request that never reached
         // execution is a client error.
         if failed_before_execution {
             *http.status_mut() = StatusCode::BAD_REQUEST;
         }
-    }
+        GRAPHQL_RESPONSE_JSON
+    } else {
+        "application/json"
+    };
+    http.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
     http
 }
 
@@ -208,8 +218,17 @@ fn is_mutation(request: &Request) -> bool {
         .any(|(_, op)| op.node.ty == OperationType::Mutation)
 }
 
+fn missing_query() -> Response {
+    refusal(
+        StatusCode::BAD_REQUEST,
+        ErrorCode::GraphqlParseFailed,
+        "A GraphQL request needs a non-empty `query`.",
+    )
+}
+
 /// An error answered before GraphQL runs, in the GraphQL response shape.
 fn refusal(status: StatusCode, code: ErrorCode, message: &str) -> Response {
-    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] });
+    let body =
+        json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] });
     (status, axum::Json(body)).into_response()
 }

@@ -201,10 +201,10 @@ pub async fn rotate_refresh(
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let result = Sessions::update_many()
-        .col_expr(session::Column::RefreshCounter, Expr::val(from + 1).into())
-        .col_expr(session::Column::RotatedAt, Expr::val(Some(now)).into())
-        .col_expr(session::Column::LastUsedAt, Expr::val(now).into())
-        .col_expr(session::Column::ExpiresAt, Expr::val(expires_at).into())
+        .col_expr(session::Column::RefreshCounter, Expr::val(from + 1))
+        .col_expr(session::Column::RotatedAt, Expr::val(Some(now)))
+        .col_expr(session::Column::LastUsedAt, Expr::val(now))
+        .col_expr(session::Column::ExpiresAt, Expr::val(expires_at))
         .filter(session::Column::Id.eq(id.as_uuid()))
         .filter(session::Column::RefreshCounter.eq(from))
         .filter(session::Column::RevokedAt.is_null())
@@ -219,10 +219,10 @@ fn revoke_where(
     now: DateTime<Utc>,
 ) -> sea_orm::UpdateMany<Sessions> {
     Sessions::update_many()
-        .col_expr(session::Column::RevokedAt, Expr::val(Some(now)).into())
+        .col_expr(session::Column::RevokedAt, Expr::val(Some(now)))
         .col_expr(
             session::Column::RevokedReason,
-            Expr::val(Some(reason.as_str())).into(),
+            Expr::val(Some(reason.as_str())),
         )
         .filter(condition)
         .filter(session::Column::RevokedAt.is_null())

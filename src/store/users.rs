@@ -1,7 +1,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
     prelude::Expr,
     sea_query::{Condition, ExprTrait},
 };
@@ -147,13 +148,13 @@ pub async fn record_login(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     Users::update_many()
-        .col_expr(user::Column::FailedLoginCount, Expr::val(0).into())
+        .col_expr(user::Column::FailedLoginCount, Expr::val(0))
         .col_expr(
             user::Column::LockedUntil,
-            Expr::val(Option::<DateTime<Utc>>::None).into(),
+            Expr::val(Option::<DateTime<Utc>>::None),
         )
-        .col_expr(user::Column::LastLogin, Expr::val(Some(now)).into())
-        .col_expr(user::Column::LastLoginIp, Expr::val(ip).into())
+        .col_expr(user::Column::LastLogin, Expr::val(Some(now)))
+        .col_expr(user::Column::LastLoginIp, Expr::val(ip))
         .filter(user::Column::Id.eq(id.as_uuid()))
         .exec(db)
         .await?;
@@ -168,7 +169,7 @@ pub async fn upgrade_password_hash(
     hash: String,
 ) -> Result<(), DbErr> {
     Users::update_many()
-        .col_expr(user::Column::PasswordHash, Expr::val(hash).into())
+        .col_expr(user::Column::PasswordHash, Expr::val(hash))
         .filter(user::Column::Id.eq(id.as_uuid()))
         .exec(db)
         .await?;
@@ -182,8 +183,8 @@ pub async fn set_password(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     Users::update_many()
-        .col_expr(user::Column::PasswordHash, Expr::val(hash).into())
-        .col_expr(user::Column::PasswordChangedAt, Expr::val(Some(now)).into())
+        .col_expr(user::Column::PasswordHash, Expr::val(hash))
+        .col_expr(user::Column::PasswordChangedAt, Expr::val(Some(now)))
         .filter(user::Column::Id.eq(id.as_uuid()))
         .exec(db)
         .await?;

@@ -1,1 +1,14 @@
+//! Black-box tests: the real server on a random port, a fresh database per test,
+//! HTTP + GraphQL only. Each test runs on SQLite, and on PostgreSQL when
+//! `TEST_POSTGRES_URL` is set.
+#![allow(clippy::unwrap_used)]
 
+mod helpers;
+
+mod account;
+mod cli;
+mod http;
+mod refresh;
+mod schema;
+mod sessions;
+mod tokens;

@@ -1,0 +1,178 @@
+//! The binary's subcommands, run as a user would run them.
+use std::{
+    io::Write,
+    process::{Command, Stdio},
+};
+
+use serde_json::json;
+
+use crate::{
+    backend_tests,
+    helpers::{Backend, JWT_SECRET, TestDatabase, spawn_app_on},
+};
+
+backend_tests!(create_user_reads_the_password_from_stdin_and_the_account_signs_in);
+
+fn binary() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_graphql-auth"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    command
+}
+
+async fn create_user_reads_the_password_from_stdin_and_the_account_signs_in(backend: Backend) {
+    let db = TestDatabase::new(backend).await;
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut child = binary()
+        .args([
+            "create-user",
+            "--username",
+            "root-admin",
+            "--email",
+            "admin@example.dz",
+            "--staff",
+        ])
+        .env("DATABASE_URL", &db.url)
+        .env("DATA_DIR", data_dir.path())
+        .env("JWT_SECRET", JWT_SECRET)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a trusty passphrase\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("created user root-admin"));
+
+    let app = spawn_app_on(db, &[]).await;
+    let body = app
+        .login_raw(
+            json!({ "username": "admin@example.dz", "password": "a trusty passphrase" }),
+            &[],
+        )
+        .await;
+    let token = body["data"]["login"]["accessToken"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"));
+    let me = app
+        .graphql(Some(token), "{ me { isStaff } }", json!({}))
+        .await;
+    assert_eq!(me["data"]["me"]["isStaff"], true);
+}
+
+#[test]
+fn create_user_refuses_a_weak_password() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut child = binary()
+        .args([
+            "create-user",
+            "--username",
+            "weakling",
+            "--email",
+            "w@example.dz",
+        ])
+        .env("DATA_DIR", data_dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"short\n").unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("TOO_SHORT"));
+}
+
+#[test]
+fn production_refuses_to_start_without_a_strong_secret() {
+    let data_dir = tempfile::tempdir().unwrap();
+    for secret in [None, Some("too-short")] {
+        let mut command = binary();
+        command
+            .args(["serve"])
+            .env("APP_ENV", "production")
+            .env("DATA_DIR", data_dir.path())
+            .env("BIND_ADDR", "127.0.0.1:0");
+        if let Some(secret) = secret {
+            command.env("JWT_SECRET", secret);
+        }
+        let output = command.output().unwrap();
+        assert!(!output.status.success(), "{secret:?}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("JWT_SECRET"),
+            "{secret:?}"
+        );
+    }
+}
+
+#[test]
+fn development_generates_a_signing_key_once_and_keeps_it() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let run = || {
+        let output = binary()
+            .args(["migrate"])
+            .env("DATA_DIR", data_dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    run();
+    let db_file = data_dir.path().join("graphql-auth.sqlite");
+    assert!(
+        db_file.exists(),
+        "migrate creates the SQLite file in DATA_DIR"
+    );
+    // `migrate` needs no key; `create-user` does, and keeps the one it made.
+    let create = |name: &str| {
+        let mut child = binary()
+            .args([
+                "create-user",
+                "--username",
+                name,
+                "--email",
+                &format!("{name}@example.dz"),
+            ])
+            .env("DATA_DIR", data_dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"a decent passphrase\n")
+            .unwrap();
+        assert!(child.wait_with_output().unwrap().status.success());
+        std::fs::read_to_string(data_dir.path().join("jwt-secret")).unwrap()
+    };
+    let first = create("first-user");
+    let second = create("second-user");
+    assert_eq!(first, second);
+    assert!(first.len() >= 32);
+}
+
+#[test]
+fn export_schema_prints_the_checked_in_schema() {
+    let output = binary().arg("export-schema").output().unwrap();
+    assert!(output.status.success());
+    let checked_in =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).unwrap();
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), checked_in);
+}

@@ -1,0 +1,323 @@
+//! Spawns the real application on a random port with a database of its own.
+use std::{collections::HashMap, net::SocketAddr};
+
+use graphql_auth::{config::Settings, startup::Application};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+/// The signing secret every test server uses, so tests can forge tokens with it.
+pub const JWT_SECRET: &str = "test-secret-0123456789abcdef0123456789abcdef";
+
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named test once per backend: `sqlite::name` always, `postgres::name`
+/// against a fresh database on the server `TEST_POSTGRES_URL` names.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if $crate::helpers::postgres_admin_url().is_none() {
+                        eprintln!("skipped: set TEST_POSTGRES_URL to run on PostgreSQL");
+                        return;
+                    }
+                    super::$name($crate::helpers::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}
+
+pub fn postgres_admin_url() -> Option<String> {
+    std::env::var("TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// A database made for one test and removed after it, even when the test fails.
+pub struct TestDatabase {
+    pub url: String,
+    postgres: Option<(String, String)>,
+    _dir: TempDir,
+}
+
+impl TestDatabase {
+    pub async fn new(backend: Backend) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match backend {
+            Backend::Sqlite => Self {
+                url: format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join("test.sqlite").display()
+                ),
+                postgres: None,
+                _dir: dir,
+            },
+            Backend::Postgres => {
+                let admin = postgres_admin_url().expect("TEST_POSTGRES_URL");
+                let name = format!("gqa_test_{}", uuid::Uuid::new_v4().simple());
+                let conn = Database::connect(&admin)
+                    .await
+                    .expect("connect to PostgreSQL");
+                conn.execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                conn.close().await.ok();
+                let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+                Self {
+                    url: format!("{base}/{name}"),
+                    postgres: Some((admin, name)),
+                    _dir: dir,
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop may run inside a runtime; a thread of its own can block on a new one.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async {
+                if let Ok(conn) = Database::connect(&admin).await {
+                    let _ = conn
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                    let _ = conn.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub http: reqwest::Client,
+    /// Kept so the database and data directory outlive the server.
+    _db: TestDatabase,
+    _data_dir: TempDir,
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, &[]).await
+}
+
+/// Starts the server with the contract's defaults, changed by `overrides`.
+pub async fn spawn_app_with(backend: Backend, overrides: &[(&str, &str)]) -> TestApp {
+    let db = TestDatabase::new(backend).await;
+    spawn_app_on(db, overrides).await
+}
+
+pub fn test_settings(
+    db_url: &str,
+    data_dir: &std::path::Path,
+    overrides: &[(&str, &str)],
+) -> Settings {
+    let mut vars: HashMap<String, String> = [
+        ("DATABASE_URL", db_url),
+        ("DATA_DIR", &*data_dir.to_string_lossy()),
+        ("BIND_ADDR", "127.0.0.1:0"),
+        ("JWT_SECRET", JWT_SECRET),
+        ("PUBLIC_URL", "http://auth.test"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    for (k, v) in overrides {
+        vars.insert(k.to_string(), v.to_string());
+    }
+    Settings::from_lookup(|k| vars.get(k).cloned()).expect("valid test settings")
+}
+
+pub async fn spawn_app_on(db: TestDatabase, overrides: &[(&str, &str)]) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let settings = test_settings(&db.url, data_dir.path(), overrides);
+    let app = Application::build(&settings)
+        .await
+        .expect("application builds");
+    let addr = app.local_addr();
+    tokio::spawn(app.run_until(std::future::pending()));
+    TestApp {
+        addr,
+        http: reqwest::Client::builder()
+            .user_agent("api-tests/1.0")
+            .build()
+            .expect("HTTP client"),
+        _db: db,
+        _data_dir: data_dir,
+    }
+}
+
+/// Tokens and ids from an `AuthPayload`.
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    pub access: String,
+    pub refresh: String,
+    pub session_id: String,
+    pub user_id: String,
+}
+
+pub const AUTH_PAYLOAD: &str = "accessToken refreshToken tokenType accessTokenExpiresAt refreshTokenExpiresAt \
+     user { id username } session { id current createdAt expiresAt }";
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// POSTs a GraphQL request as JSON and returns the response body.
+    pub async fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        self.graphql_with(token, &[], query, variables).await
+    }
+
+    pub async fn graphql_with(
+        &self,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        query: &str,
+        variables: Value,
+    ) -> Value {
+        let mut request = self
+            .http
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        let response = request.send().await.expect("request sent");
+        assert!(
+            response.status().is_success(),
+            "unexpected HTTP status {}",
+            response.status()
+        );
+        response.json().await.expect("JSON response")
+    }
+
+    pub async fn register(&self, username: &str) -> Tokens {
+        self.register_with(username, &format!("{username}@example.dz"), &[])
+            .await
+    }
+
+    pub async fn register_with(
+        &self,
+        username: &str,
+        email: &str,
+        headers: &[(&str, &str)],
+    ) -> Tokens {
+        let body = self
+            .graphql_with(
+                None,
+                headers,
+                &format!("mutation($input: RegisterInput!) {{ register(input: $input) {{ {AUTH_PAYLOAD} }} }}"),
+                json!({ "input": {
+                    "username": username, "email": email,
+                    "password": PASSWORD, "passwordConfirm": PASSWORD,
+                }}),
+            )
+            .await;
+        tokens(&body, "register")
+    }
+
+    pub async fn login_raw(&self, input: Value, headers: &[(&str, &str)]) -> Value {
+        self.graphql_with(
+            None,
+            headers,
+            &format!(
+                "mutation($input: LoginInput!) {{ login(input: $input) {{ {AUTH_PAYLOAD} }} }}"
+            ),
+            json!({ "input": input }),
+        )
+        .await
+    }
+
+    pub async fn login(&self, identifier: &str, fingerprint: Option<&str>) -> Tokens {
+        let body = self
+            .login_raw(
+                json!({ "username": identifier, "password": PASSWORD, "deviceFingerprint": fingerprint }),
+                &[],
+            )
+            .await;
+        tokens(&body, "login")
+    }
+
+    pub async fn refresh_raw(&self, refresh_token: &str) -> Value {
+        self.graphql(
+            None,
+            &format!("mutation($t: String!) {{ refresh(refreshToken: $t) {{ {AUTH_PAYLOAD} }} }}"),
+            json!({ "t": refresh_token }),
+        )
+        .await
+    }
+
+    /// `me { id }` with this token: the user id, or the error code.
+    pub async fn whoami(&self, access_token: &str) -> Result<String, String> {
+        let body = self
+            .graphql(Some(access_token), "{ me { id } }", json!({}))
+            .await;
+        match body["data"]["me"]["id"].as_str() {
+            Some(id) => Ok(id.to_owned()),
+            None => Err(error_code(&body).unwrap_or("NO CODE").to_owned()),
+        }
+    }
+
+    pub async fn sessions(&self, access_token: &str) -> Vec<Value> {
+        let body = self
+            .graphql(
+                Some(access_token),
+                "{ sessions { id current isActive deviceFingerprint userAgent ipAddress lastUsedAt expiresAt user { id } } }",
+                json!({}),
+            )
+            .await;
+        body["data"]["sessions"]
+            .as_array()
+            .unwrap_or_else(|| panic!("sessions failed: {body}"))
+            .clone()
+    }
+}
+
+pub fn tokens(body: &Value, field: &str) -> Tokens {
+    let payload = &body["data"][field];
+    let text = |v: &Value| {
+        v.as_str()
+            .unwrap_or_else(|| panic!("{field} failed: {body}"))
+            .to_owned()
+    };
+    Tokens {
+        access: text(&payload["accessToken"]),
+        refresh: text(&payload["refreshToken"]),
+        session_id: text(&payload["session"]["id"]),
+        user_id: text(&payload["user"]["id"]),
+    }
+}
+
+/// The `extensions.code` of the first error.
+pub fn error_code(body: &Value) -> Option<&str> {
+    body["errors"][0]["extensions"]["code"].as_str()
+}

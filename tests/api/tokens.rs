@@ -1,0 +1,194 @@
+//! Attacks on access tokens: each forged or stale token must get UNAUTHENTICATED.
+use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{Value, json};
+
+use crate::{
+    backend_tests,
+    helpers::{Backend, JWT_SECRET, TestApp, Tokens, spawn_app},
+};
+
+backend_tests!(
+    a_genuine_access_token_is_accepted,
+    a_tampered_token_is_rejected,
+    an_alg_none_token_is_rejected,
+    a_token_signed_with_another_key_is_rejected,
+    an_expired_token_is_rejected,
+    a_refresh_token_is_not_an_access_token,
+    claims_of_the_wrong_kind_are_rejected_even_when_signed_with_our_key,
+    a_malformed_authorization_header_is_rejected_but_public_fields_still_work,
+);
+
+fn part(token: &str, index: usize) -> Value {
+    let raw = token.split('.').nth(index).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(raw).unwrap()).unwrap()
+}
+
+/// Signs `claims` with our real secret and kid, for claims we choose.
+fn sign_with_our_key(genuine: &str, claims: &Value) -> String {
+    let kid = part(genuine, 0)["kid"].as_str().unwrap().to_owned();
+    let mut header = Header::new(Algorithm::HS256);
+    header.kid = Some(kid);
+    jsonwebtoken::encode(
+        &header,
+        claims,
+        &EncodingKey::from_secret(JWT_SECRET.as_bytes()),
+    )
+    .unwrap()
+}
+
+async fn signed_in(app: &TestApp) -> Tokens {
+    app.register("amina").await
+}
+
+async fn a_genuine_access_token_is_accepted(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let tokens = signed_in(&app).await;
+    assert_eq!(app.whoami(&tokens.access).await, Ok(tokens.user_id.clone()));
+    let header = part(&tokens.access, 0);
+    let claims = part(&tokens.access, 1);
+    assert_eq!(header["alg"], "HS256");
+    assert!(header["kid"].as_str().is_some_and(|k| !k.is_empty()));
+    assert_eq!(claims["iss"], "http://auth.test");
+    assert_eq!(claims["aud"], "graphql-auth");
+    assert_eq!(claims["sub"], tokens.user_id);
+    assert_eq!(claims["user_id"], tokens.user_id);
+    assert_eq!(claims["sid"], tokens.session_id);
+    assert_eq!(claims["token_type"], "access");
+    assert!(claims["jti"].is_string());
+    let lifetime = claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap();
+    assert_eq!(lifetime, 3600);
+}
+
+async fn a_tampered_token_is_rejected(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let victim = signed_in(&app).await;
+    let attacker = app.register("attacker").await;
+    // Swap the payload of the attacker's token for one naming the victim.
+    let mut claims = part(&attacker.access, 1);
+    claims["sub"] = json!(victim.user_id);
+    claims["user_id"] = json!(victim.user_id);
+    let forged_payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap());
+    let pieces: Vec<&str> = attacker.access.split('.').collect();
+    let forged = format!("{}.{}.{}", pieces[0], forged_payload, pieces[2]);
+    assert_eq!(app.whoami(&forged).await, Err("UNAUTHENTICATED".into()));
+    // A flipped signature byte.
+    let mut sig = URL_SAFE_NO_PAD.decode(pieces[2]).unwrap();
+    sig[0] ^= 0x01;
+    let flipped = format!(
+        "{}.{}.{}",
+        pieces[0],
+        pieces[1],
+        URL_SAFE_NO_PAD.encode(sig)
+    );
+    assert_eq!(app.whoami(&flipped).await, Err("UNAUTHENTICATED".into()));
+}
+
+async fn an_alg_none_token_is_rejected(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let tokens = signed_in(&app).await;
+    let mut header = part(&tokens.access, 0);
+    header["alg"] = json!("none");
+    let encode = |v: &Value| URL_SAFE_NO_PAD.encode(serde_json::to_vec(v).unwrap());
+    let payload = tokens.access.split('.').nth(1).unwrap();
+    for token in [
+        format!("{}.{}.", encode(&header), payload),
+        format!("{}.{}", encode(&header), payload),
+    ] {
+        assert_eq!(app.whoami(&token).await, Err("UNAUTHENTICATED".into()));
+    }
+}
+
+async fn a_token_signed_with_another_key_is_rejected(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let tokens = signed_in(&app).await;
+    let claims = part(&tokens.access, 1);
+    let kid = part(&tokens.access, 0)["kid"].as_str().unwrap().to_owned();
+    let mut header = Header::new(Algorithm::HS256);
+    header.kid = Some(kid);
+    let forged = jsonwebtoken::encode(
+        &header,
+        &claims,
+        &EncodingKey::from_secret(b"an attacker's guess at the secret!!"),
+    )
+    .unwrap();
+    assert_eq!(app.whoami(&forged).await, Err("UNAUTHENTICATED".into()));
+}
+
+async fn an_expired_token_is_rejected(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let tokens = signed_in(&app).await;
+    let mut claims = part(&tokens.access, 1);
+    let now = chrono::Utc::now().timestamp();
+    // Expired 30 s ago: inside jsonwebtoken's default 60 s leeway, outside ours.
+    claims["iat"] = json!(now - 3630);
+    claims["exp"] = json!(now - 30);
+    let stale = sign_with_our_key(&tokens.access, &claims);
+    assert_eq!(app.whoami(&stale).await, Err("UNAUTHENTICATED".into()));
+    // The same claims, still valid, pass: the refusal above is about `exp` alone.
+    claims["exp"] = json!(now + 60);
+    let fresh = sign_with_our_key(&tokens.access, &claims);
+    assert_eq!(app.whoami(&fresh).await, Ok(tokens.user_id));
+}
+
+async fn a_refresh_token_is_not_an_access_token(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let tokens = signed_in(&app).await;
+    assert_eq!(
+        app.whoami(&tokens.refresh).await,
+        Err("UNAUTHENTICATED".into())
+    );
+}
+
+async fn claims_of_the_wrong_kind_are_rejected_even_when_signed_with_our_key(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let tokens = signed_in(&app).await;
+    let genuine = part(&tokens.access, 1);
+    fn remove(claims: &mut Value, name: &str) {
+        claims.as_object_mut().unwrap().remove(name);
+    }
+    type Forgery = (&'static str, fn(&mut Value));
+    let mutations: [Forgery; 8] = [
+        ("token_type refresh", |c| c["token_type"] = json!("refresh")),
+        ("no token_type", |c| remove(c, "token_type")),
+        ("no sid", |c| remove(c, "sid")),
+        ("no exp", |c| remove(c, "exp")),
+        ("no sub", |c| remove(c, "sub")),
+        ("another issuer", |c| {
+            c["iss"] = json!("https://evil.example")
+        }),
+        ("another audience", |c| c["aud"] = json!("another-app")),
+        ("unknown session", |c| {
+            c["sid"] = json!(uuid::Uuid::new_v4().to_string())
+        }),
+    ];
+    for (what, mutate) in mutations {
+        let mut claims = genuine.clone();
+        mutate(&mut claims);
+        let forged = sign_with_our_key(&tokens.access, &claims);
+        assert_eq!(
+            app.whoami(&forged).await,
+            Err("UNAUTHENTICATED".into()),
+            "{what}"
+        );
+    }
+}
+
+async fn a_malformed_authorization_header_is_rejected_but_public_fields_still_work(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    app.register("amina").await;
+    for token in ["", "garbage", "a.b.c"] {
+        assert_eq!(app.whoami(token).await, Err("UNAUTHENTICATED".into()));
+    }
+    // A client holding a dead token can still sign in.
+    let body = app
+        .graphql(
+            Some("garbage"),
+            "mutation { login(input: { username: \"amina\", password: \"correct horse battery staple\" }) { accessToken } }",
+            json!({}),
+        )
+        .await;
+    assert!(body["data"]["login"]["accessToken"].is_string(), "{body}");
+}
