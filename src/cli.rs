@@ -92,7 +92,7 @@ async fn create_user(
     Migrator::up(&db, None)
         .await
         .context("running migrations")?;
-    let auth = startup::auth_service(settings, db)?;
+    let auth = startup::auth_service(settings, db).await?;
     match auth.create_user(username, email, password, is_staff).await {
         Ok(user) => {
             println!("created user {} ({})", user.username, user.id);

@@ -30,6 +30,11 @@ pub struct Settings {
     pub lifetimes: Lifetimes,
     pub max_sessions_per_user: u64,
     pub lockout: LockoutSettings,
+    pub rate_limits: RateLimitSettings,
+    /// Shared rate-limit counters for several replicas; in memory without it.
+    pub redis_url: Option<String>,
+    /// Namespaces this deployment's keys in a shared Redis.
+    pub redis_key_prefix: String,
     pub trusted_proxies: Vec<IpNet>,
     pub cors_origins: Vec<String>,
     pub graphql: GraphqlSettings,
@@ -64,12 +69,57 @@ pub struct LockoutSettings {
     pub duration: Duration,
 }
 
+/// `N` requests per `period`; `None` where a limit is `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    pub count: u32,
+    pub period: Duration,
+}
+
+impl FromStr for Quota {
+    type Err = String;
+
+    /// `20/min`, `10/hour`, `5/sec`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || "expected N/sec, N/min, N/hour or off".to_owned();
+        let (count, unit) = s.split_once('/').ok_or_else(bad)?;
+        let count: u32 = count.trim().parse().map_err(|_| bad())?;
+        let seconds = match unit.trim() {
+            "s" | "sec" | "second" => 1,
+            "m" | "min" | "minute" => 60,
+            "h" | "hour" => 3600,
+            _ => return Err(bad()),
+        };
+        if count == 0 {
+            return Err("a limit of 0 would refuse everything; use off to disable".into());
+        }
+        Ok(Self {
+            count,
+            period: Duration::from_secs(seconds),
+        })
+    }
+}
+
+/// Per-operation limits, per client IP (and per target account where one applies).
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimitSettings {
+    pub login: Option<Quota>,
+    pub register: Option<Quota>,
+    pub refresh: Option<Quota>,
+    pub request_password_reset: Option<Quota>,
+    pub confirm_password_reset: Option<Quota>,
+    pub verify_email: Option<Quota>,
+    pub resend_verification_email: Option<Quota>,
+}
+
 #[derive(Debug, Clone)]
 pub struct GraphqlSettings {
     pub graphiql: bool,
     pub introspection: bool,
     pub max_depth: usize,
     pub max_complexity: usize,
+    pub max_aliases: usize,
+    pub max_root_fields: usize,
     pub max_batch_size: usize,
     pub max_body_bytes: usize,
 }
@@ -134,6 +184,22 @@ impl Settings {
                 threshold: vars.parse("LOCKOUT_THRESHOLD", "5")?,
                 duration: vars.duration("LOCKOUT_DURATION", "30m")?,
             },
+            rate_limits: RateLimitSettings {
+                login: vars.quota("RATE_LIMIT_LOGIN", "20/min")?,
+                register: vars.quota("RATE_LIMIT_REGISTER", "10/hour")?,
+                refresh: vars.quota("RATE_LIMIT_REFRESH", "120/min")?,
+                request_password_reset: vars
+                    .quota("RATE_LIMIT_REQUEST_PASSWORD_RESET", "5/hour")?,
+                confirm_password_reset: vars
+                    .quota("RATE_LIMIT_CONFIRM_PASSWORD_RESET", "20/hour")?,
+                verify_email: vars.quota("RATE_LIMIT_VERIFY_EMAIL", "20/hour")?,
+                resend_verification_email: vars
+                    .quota("RATE_LIMIT_RESEND_VERIFICATION_EMAIL", "3/hour")?,
+            },
+            redis_url: vars.raw("REDIS_URL"),
+            redis_key_prefix: vars
+                .raw("REDIS_KEY_PREFIX")
+                .unwrap_or_else(|| "graphql-auth".into()),
             trusted_proxies: vars
                 .list::<ProxyNetwork>("TRUSTED_PROXIES")?
                 .into_iter()
@@ -145,7 +211,9 @@ impl Settings {
                 introspection: vars
                     .parse("INTROSPECTION", if is_dev { "true" } else { "false" })?,
                 max_depth: vars.parse("GRAPHQL_MAX_DEPTH", "10")?,
-                max_complexity: vars.parse("GRAPHQL_MAX_COMPLEXITY", "250")?,
+                max_complexity: vars.parse("GRAPHQL_MAX_COMPLEXITY", "200")?,
+                max_aliases: vars.parse("GRAPHQL_MAX_ALIASES", "10")?,
+                max_root_fields: vars.parse("GRAPHQL_MAX_ROOT_FIELDS", "10")?,
                 max_batch_size: vars.parse("GRAPHQL_MAX_BATCH", "10")?,
                 max_body_bytes: vars.parse("MAX_BODY_BYTES", "102400")?,
             },
@@ -226,6 +294,14 @@ impl Vars<'_> {
         humantime::parse_duration(&value).map_err(|e| error(key, &value, e))
     }
 
+    fn quota(&self, key: &'static str, default: &str) -> Result<Option<Quota>, ConfigError> {
+        let value = self.raw(key).unwrap_or_else(|| default.to_owned());
+        if value.eq_ignore_ascii_case("off") {
+            return Ok(None);
+        }
+        value.parse().map(Some).map_err(|e| error(key, &value, e))
+    }
+
     /// A comma-separated list.
     fn list<T: FromStr>(&self, key: &'static str) -> Result<Vec<T>, ConfigError>
     where
@@ -275,6 +351,28 @@ mod tests {
         assert!(!s.graphql.graphiql && !s.graphql.introspection);
         let s = settings(&[("APP_ENV", "production"), ("GRAPHIQL", "true")]).unwrap();
         assert!(s.graphql.graphiql);
+    }
+
+    #[test]
+    fn rate_limits_read_n_per_period_or_off() {
+        let s = settings(&[("RATE_LIMIT_LOGIN", "3/sec"), ("RATE_LIMIT_REFRESH", "off")]).unwrap();
+        assert_eq!(
+            s.rate_limits.login,
+            Some(Quota {
+                count: 3,
+                period: Duration::from_secs(1)
+            })
+        );
+        assert_eq!(s.rate_limits.refresh, None);
+        assert_eq!(
+            s.rate_limits.register,
+            Some(Quota {
+                count: 10,
+                period: Duration::from_secs(3600)
+            })
+        );
+        assert!(settings(&[("RATE_LIMIT_LOGIN", "0/min")]).is_err());
+        assert!(settings(&[("RATE_LIMIT_LOGIN", "lots")]).is_err());
     }
 
     #[test]

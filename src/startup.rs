@@ -11,6 +11,7 @@ use crate::{
     auth::{
         AuthService, Policy, keys,
         password::PasswordHasher,
+        rate_limit::RateLimiter,
         tokens::{AccessTokens, RefreshTokens},
     },
     config::Settings,
@@ -31,7 +32,7 @@ impl Application {
         Migrator::up(&db, None)
             .await
             .context("running migrations")?;
-        let auth = auth_service(settings, db.clone())?;
+        let auth = auth_service(settings, db.clone()).await?;
         let state = AppState {
             schema: build_schema(auth.clone(), &settings.graphql),
             auth,
@@ -90,9 +91,18 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
         .context("connecting to the database (check DATABASE_URL)")
 }
 
-/// The auth flows with their keys, hasher and policy.
-pub fn auth_service(settings: &Settings, db: DatabaseConnection) -> anyhow::Result<AuthService> {
+/// The auth flows with their keys, hasher, rate limiter and policy.
+pub async fn auth_service(
+    settings: &Settings,
+    db: DatabaseConnection,
+) -> anyhow::Result<AuthService> {
     let secret = keys::load_server_secret(settings)?;
+    let limiter = match &settings.redis_url {
+        Some(url) => {
+            RateLimiter::redis(settings.rate_limits, url, &settings.redis_key_prefix).await?
+        }
+        None => RateLimiter::in_memory(settings.rate_limits),
+    };
     Ok(AuthService::new(
         db,
         PasswordHasher::new(settings.password_hash_concurrency)?,
@@ -103,6 +113,7 @@ pub fn auth_service(settings: &Settings, db: DatabaseConnection) -> anyhow::Resu
             settings.lifetimes.access_token,
         ),
         RefreshTokens::new(&secret),
+        limiter,
         Policy::from_settings(settings),
     ))
 }

@@ -4,7 +4,7 @@ use tracing::instrument;
 
 use super::{
     AuthError, AuthService, ClientInfo, Principal, SignedIn, now, password::Verification,
-    sign_in::device_of,
+    rate_limit::Operation, sign_in::device_of,
 };
 use crate::{
     domain::{EmailAddress, Language, NewPassword, Password, Timezone, UserId, Username},
@@ -64,6 +64,7 @@ impl AuthService {
         input: NewAccount,
         client: &ClientInfo,
     ) -> Result<SignedIn, AuthError> {
+        self.rate_limit(Operation::Register, client, None).await?;
         let username = Username::parse(&input.username)?;
         let email = EmailAddress::parse(&input.email)?;
         let language = optional(input.language, Language::parse)?.unwrap_or_default();

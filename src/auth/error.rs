@@ -31,6 +31,8 @@ pub enum AuthError {
     TokenReused,
     #[error("not found")]
     NotFound,
+    #[error("rate limited")]
+    RateLimited { retry_after: Duration },
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }

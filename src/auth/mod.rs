@@ -4,6 +4,7 @@ mod account;
 mod error;
 pub mod keys;
 pub mod password;
+pub mod rate_limit;
 mod sessions;
 mod sign_in;
 pub mod tokens;
@@ -22,6 +23,7 @@ use crate::{
     domain::{SessionId, UserId},
 };
 use password::PasswordHasher;
+use rate_limit::{Operation, RateLimiter, Scope};
 use tokens::{AccessTokens, RefreshTokens};
 
 /// Who is asking, as far as the transport can tell.
@@ -68,6 +70,7 @@ struct Inner {
     hasher: PasswordHasher,
     access_tokens: AccessTokens,
     refresh_tokens: RefreshTokens,
+    limiter: RateLimiter,
     policy: Policy,
 }
 
@@ -77,6 +80,7 @@ impl AuthService {
         hasher: PasswordHasher,
         access_tokens: AccessTokens,
         refresh_tokens: RefreshTokens,
+        limiter: RateLimiter,
         policy: Policy,
     ) -> Self {
         Self(Arc::new(Inner {
@@ -84,6 +88,7 @@ impl AuthService {
             hasher,
             access_tokens,
             refresh_tokens,
+            limiter,
             policy,
         }))
     }
@@ -94,6 +99,26 @@ impl AuthService {
 
     fn policy(&self) -> &Policy {
         &self.0.policy
+    }
+
+    /// Counts this execution of `operation` against the client's IP and, where one
+    /// applies, the target account.
+    async fn rate_limit(
+        &self,
+        operation: Operation,
+        client: &ClientInfo,
+        account: Option<&str>,
+    ) -> Result<(), AuthError> {
+        let mut scopes = Vec::with_capacity(2);
+        scopes.extend(client.ip.map(Scope::Ip));
+        scopes.extend(account.map(Scope::Account));
+        self.0
+            .limiter
+            .check(operation, &scopes)
+            .await
+            .map_err(|limited| AuthError::RateLimited {
+                retry_after: limited.retry_after,
+            })
     }
 }
 

@@ -3,11 +3,14 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use tracing::instrument;
 
-use super::{AuthError, AuthService, ClientInfo, now, password::Verification, to_chrono};
+use super::{
+    AuthError, AuthService, ClientInfo, now, password::Verification, rate_limit::Operation,
+    to_chrono,
+};
 use crate::{
-    domain::{Password, SessionId, UserId},
+    domain::{EmailAddress, Password, SessionId, UserId},
     entities::{session, user},
-    store::{self, sessions::NewSession},
+    store::{self, lockout::Attempt, sessions::NewSession},
 };
 
 /// What a successful sign-in or refresh hands the client.
@@ -32,8 +35,24 @@ pub struct Credentials {
 pub(super) fn device_of(input: Option<String>, client: &ClientInfo) -> Option<String> {
     input
         .or_else(|| client.device_fingerprint.clone())
-        .map(|f| f.trim().chars().take(255).collect::<String>())
+        .map(|f| printable(&f, 255))
         .filter(|f| !f.is_empty())
+}
+
+/// What an identifier is looked up and counted by: case-folded, without control
+/// characters (which no username or email has, and PostgreSQL text cannot hold).
+fn login_key(identifier: &str) -> String {
+    EmailAddress::key_of(&printable(identifier, EmailAddress::MAX_BYTES))
+}
+
+/// `text` without control characters, trimmed, at most `max_chars` long.
+pub(super) fn printable(text: &str, max_chars: usize) -> String {
+    text.chars()
+        .filter(|c| !c.is_control())
+        .take(max_chars)
+        .collect::<String>()
+        .trim()
+        .to_owned()
 }
 
 impl AuthService {
@@ -43,40 +62,52 @@ impl AuthService {
         credentials: Credentials,
         client: &ClientInfo,
     ) -> Result<SignedIn, AuthError> {
+        let key = login_key(&credentials.identifier);
+        self.rate_limit(Operation::Login, client, None).await?;
         let password = Password::parse(credentials.password, "password")?;
         let db = self.db();
         let now = now();
-        let user = store::users::find_by_login(db, &credentials.identifier).await?;
-        let Some(user) = user else {
-            // No such account: spend the same time as a wrong password would.
-            self.0.hasher.verify(&password, None).await?;
-            return Err(AuthError::InvalidCredentials);
+        let user = match key.is_empty() {
+            true => None,
+            false => store::users::find_by_login(db, &key).await?,
         };
-        tracing::Span::current().record("user_id", tracing::field::display(user.id));
+        if let Some(user) = &user {
+            tracing::Span::current().record("user_id", tracing::field::display(user.id));
+        }
 
+        // Count the attempt before checking anything, for accounts and unknown
+        // identifiers alike: the answers, and their timing, must not tell them apart.
         let lockout = self.policy().lockout;
-        let lock_until = now + to_chrono(lockout.duration);
-        let user_id = UserId::from(user.id);
-        if !store::users::claim_login_attempt(db, user_id, lockout.threshold, lock_until, now)
-            .await?
-        {
+        let attempt = Attempt {
+            threshold: lockout.threshold,
+            lock_until: now + to_chrono(lockout.duration),
+            now,
+        };
+        let claimed = match &user {
+            Some(user) => store::lockout::claim_for_user(db, user.id.into(), attempt).await?,
+            None if key.is_empty() => true,
+            None => store::lockout::claim_for_identifier(db, &key, attempt).await?,
+        };
+        if !claimed {
             self.0.hasher.verify(&password, None).await?;
-            let until = user.locked_until.filter(|t| *t > now).unwrap_or(lock_until);
+            let until = match &user {
+                Some(user) => store::lockout::user_locked_until(db, user.id.into()).await?,
+                None => store::lockout::identifier_locked_until(db, &key).await?,
+            };
+            let until = until.filter(|t| *t > now).unwrap_or(attempt.lock_until);
             return Err(AuthError::AccountLocked {
                 retry_after: (until - now).to_std().unwrap_or_default(),
             });
         }
-        let verification = self
-            .0
-            .hasher
-            .verify(&password, Some(&user.password_hash))
-            .await?;
-        let Verification::Match { needs_rehash } = verification else {
+        let stored_hash = user.as_ref().map(|u| u.password_hash.as_str());
+        let verification = self.0.hasher.verify(&password, stored_hash).await?;
+        let (Some(user), Verification::Match { needs_rehash }) = (user, verification) else {
             return Err(AuthError::InvalidCredentials);
         };
         if !user.is_active {
             return Err(AuthError::AccountDisabled);
         }
+        let user_id = UserId::from(user.id);
         if needs_rehash {
             let hash = self.0.hasher.hash(&password).await?;
             store::users::upgrade_password_hash(db, user_id, hash).await?;
@@ -117,10 +148,7 @@ impl AuthService {
             NewSession {
                 user_id,
                 device_fingerprint: device,
-                user_agent: client
-                    .user_agent
-                    .as_ref()
-                    .map(|ua| ua.chars().take(512).collect()),
+                user_agent: client.user_agent.as_ref().map(|ua| printable(ua, 512)),
                 ip_address: client.ip.map(|ip| ip.to_string()),
                 remember_me,
                 expires_at: self.session_expiry(remember_me, now, max_expires_at),
@@ -171,7 +199,12 @@ impl AuthService {
     /// Trades a refresh token for a new pair. See `RefreshTokens` for the format and
     /// the contract's "Tokens and sessions" for the rules followed here.
     #[instrument(name = "refresh", skip_all)]
-    pub async fn refresh(&self, refresh_token: &str) -> Result<SignedIn, AuthError> {
+    pub async fn refresh(
+        &self,
+        refresh_token: &str,
+        client: &ClientInfo,
+    ) -> Result<SignedIn, AuthError> {
+        self.rate_limit(Operation::Refresh, client, None).await?;
         let (session_id, presented) = self
             .0
             .refresh_tokens

@@ -3,6 +3,9 @@ use std::str::FromStr;
 use super::InvalidInput;
 
 /// A syntactically valid email address, as typed (trimmed).
+///
+/// ASCII only: Unicode look-alikes ("аmina" with a Cyrillic а) would let two accounts
+/// show the same address. Internationalized domains are accepted in their `xn--` form.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmailAddress(String);
 
@@ -14,6 +17,12 @@ impl EmailAddress {
         let invalid = || InvalidInput::new("email", "Enter a valid email address.");
         if value.len() > Self::MAX_BYTES || value.chars().any(char::is_control) {
             return Err(invalid());
+        }
+        if !value.is_ascii() {
+            return Err(InvalidInput::new(
+                "email",
+                "Enter the address in plain ASCII letters (international domains in their xn-- form).",
+            ));
         }
         let parsed = email_address::EmailAddress::from_str(value).map_err(|_| invalid())?;
         // Display names ("Ann <ann@x>") and address literals are valid RFC 5322 but not

@@ -39,6 +39,8 @@ pub enum PasswordWeakness {
     TooLong,
     SimilarToUsername,
     SimilarToEmail,
+    /// Among the commonly used passwords, or guessable like them.
+    TooCommon,
 }
 
 impl PasswordWeakness {
@@ -48,6 +50,7 @@ impl PasswordWeakness {
             Self::TooLong => "TOO_LONG",
             Self::SimilarToUsername => "SIMILAR_TO_USERNAME",
             Self::SimilarToEmail => "SIMILAR_TO_EMAIL",
+            Self::TooCommon => "TOO_COMMON",
         }
     }
 }
@@ -85,6 +88,9 @@ impl NewPassword {
         if built_on(email.as_str()) || built_on(email.local_part()) {
             reasons.push(PasswordWeakness::SimilarToEmail);
         }
+        if reasons.is_empty() && is_guessable(text, username, email) {
+            reasons.push(PasswordWeakness::TooCommon);
+        }
         if reasons.is_empty() {
             Ok(Self(candidate))
         } else {
@@ -95,6 +101,16 @@ impl NewPassword {
     pub fn as_password(&self) -> &Password {
         &self.0
     }
+}
+
+/// zxcvbn's estimate, with the account's own words as hints: below "safely
+/// unguessable" (score 3) counts as common. Only the first characters are scored, since
+/// the estimate's cost grows fast with length and a strong prefix is strong enough.
+fn is_guessable(password: &str, username: &Username, email: &EmailAddress) -> bool {
+    const SCORED_CHARS: usize = 64;
+    let prefix: String = password.chars().take(SCORED_CHARS).collect();
+    let hints = [username.as_str(), email.as_str(), email.local_part()];
+    zxcvbn::zxcvbn(&prefix, &hints).score() < zxcvbn::Score::Three
 }
 
 #[cfg(test)]
@@ -134,6 +150,24 @@ mod tests {
 
     #[test]
     fn length_counts_characters_not_bytes() {
-        assert!(policy("éééééééé").is_ok());
+        assert_ne!(policy("ééé").unwrap_err(), vec![]);
+        assert!(policy("été à Tlemcen, 1962").is_ok());
+    }
+
+    #[test]
+    fn common_passwords_are_refused() {
+        for common in [
+            "password123",
+            "qwertyuiop",
+            "iloveyou1",
+            "Passw0rd!",
+            "11111111",
+        ] {
+            assert_eq!(
+                policy(common).unwrap_err(),
+                vec![PasswordWeakness::TooCommon],
+                "{common}"
+            );
+        }
     }
 }

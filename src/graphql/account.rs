@@ -121,7 +121,10 @@ impl AccountMutation {
         ctx: &Context<'_>,
         refresh_token: String,
     ) -> Result<AuthPayload, ApiError> {
-        Ok(auth(ctx).refresh(&refresh_token).await?.into())
+        Ok(auth(ctx)
+            .refresh(&refresh_token, caller(ctx).client())
+            .await?
+            .into())
     }
 
     /// Changes the password. The current device gets a new session and tokens; access

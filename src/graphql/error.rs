@@ -135,15 +135,16 @@ impl From<AuthError> for ApiError {
                 C::InvalidCredentials,
                 "The username, email or password is incorrect.",
             ),
-            AuthError::AccountLocked { retry_after } => {
-                // Round up: "retry after 0 s" while still locked would be a lie.
-                let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
-                Self::new(
-                    C::AccountLocked,
-                    "Too many failed sign-in attempts. Try again later.",
-                )
-                .with("retryAfterSeconds", seconds)
-            }
+            AuthError::AccountLocked { retry_after } => Self::new(
+                C::AccountLocked,
+                "Too many failed sign-in attempts. Try again later.",
+            )
+            .with("retryAfterSeconds", whole_seconds(retry_after)),
+            AuthError::RateLimited { retry_after } => Self::new(
+                C::RateLimited,
+                "Too many requests. Please wait a moment and try again.",
+            )
+            .with("retryAfterSeconds", whole_seconds(retry_after)),
             AuthError::AccountDisabled => {
                 Self::new(C::AccountDisabled, "This account is disabled.")
             }
@@ -165,7 +166,12 @@ impl From<AuthError> for ApiError {
     }
 }
 
-/// Gives async-graphql's own errors (parse, validation, limits, argument coercion)
+/// Rounded up: "retry after 0 s" while still refused would be a lie.
+fn whole_seconds(d: std::time::Duration) -> u64 {
+    d.as_secs() + u64::from(d.subsec_nanos() > 0)
+}
+
+/// Gives async-graphql's own errors (parse, validation, argument coercion)
 /// their contract codes, so every error a client sees has one.
 pub struct ContractErrorCodes;
 
@@ -174,8 +180,6 @@ impl ExtensionFactory for ContractErrorCodes {
         Arc::new(ContractErrorCodes)
     }
 }
-
-const LIMIT_MESSAGES: [&str; 2] = ["Query is too complex.", "Query is nested too deep."];
 
 fn with_code(mut err: ServerError, code: ErrorCode) -> ServerError {
     let extensions = err.extensions.get_or_insert_with(Default::default);
@@ -217,14 +221,7 @@ impl Extension for ContractErrorCodes {
         next.run(ctx).await.map_err(|errors| {
             errors
                 .into_iter()
-                .map(|err| {
-                    let code = if LIMIT_MESSAGES.contains(&err.message.as_str()) {
-                        ErrorCode::QueryTooComplex
-                    } else {
-                        ErrorCode::GraphqlValidationFailed
-                    };
-                    with_code(err, code)
-                })
+                .map(|err| with_code(err, ErrorCode::GraphqlValidationFailed))
                 .collect()
         })
     }

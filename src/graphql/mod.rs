@@ -3,6 +3,7 @@
 mod account;
 pub mod caller;
 pub mod error;
+mod limits;
 mod loaders;
 mod sessions;
 mod types;
@@ -32,9 +33,9 @@ fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
 pub fn build_schema(auth: AuthService, limits: &GraphqlSettings) -> AppSchema {
     let mut builder = builder()
         .data(auth)
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
-        .limit_recursive_depth(32);
+        .extension(limits::QueryLimits::from_settings(limits))
+        // Bounds the parser's recursion, before any of our limits can look.
+        .limit_recursive_depth(64);
     if !limits.introspection {
         builder = builder.disable_introspection();
     }

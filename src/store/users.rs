@@ -1,10 +1,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait,
-    ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    prelude::Expr,
-    sea_query::{Condition, ExprTrait},
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter, prelude::Expr, sea_query::Condition,
 };
 
 use super::{StoreError, unique_violation};
@@ -90,54 +87,19 @@ pub async fn taken_keys(
     }))
 }
 
-/// The account a sign-in identifier names: a username or an email address.
+/// The account a sign-in key names: a username's or an email address's key.
 pub async fn find_by_login(
     db: &impl ConnectionTrait,
-    identifier: &str,
+    key: &str,
 ) -> Result<Option<user::Model>, DbErr> {
-    let key = EmailAddress::key_of(identifier);
     Users::find()
         .filter(
             Condition::any()
-                .add(user::Column::UsernameKey.eq(key.clone()))
+                .add(user::Column::UsernameKey.eq(key))
                 .add(user::Column::EmailKey.eq(key)),
         )
         .one(db)
         .await
-}
-
-/// Counts a sign-in attempt *before* the password is checked, in one statement, so
-/// parallel attempts cannot all slip under the threshold. Returns `false` (and counts
-/// nothing) while the account is locked.
-pub async fn claim_login_attempt(
-    db: &impl ConnectionTrait,
-    id: UserId,
-    threshold: u32,
-    lock_until: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    // An expired lock starts the count over; SET expressions all read the old row.
-    let was_locked = Expr::col(user::Column::LockedUntil).is_not_null();
-    let attempts = Expr::case(was_locked.clone(), Expr::val(1))
-        .finally(Expr::col(user::Column::FailedLoginCount).add(1));
-    let reaches_threshold = Expr::expr(attempts.clone()).gte(threshold as i32);
-    let result = Users::update_many()
-        .col_expr(user::Column::FailedLoginCount, attempts.into())
-        .col_expr(
-            user::Column::LockedUntil,
-            Expr::case(reaches_threshold, Expr::val(Some(lock_until)))
-                .finally(Expr::val(Option::<DateTime<Utc>>::None))
-                .into(),
-        )
-        .filter(user::Column::Id.eq(id.as_uuid()))
-        .filter(
-            Condition::any()
-                .add(user::Column::LockedUntil.is_null())
-                .add(user::Column::LockedUntil.lte(now)),
-        )
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected == 1)
 }
 
 /// A successful sign-in: the failure count starts over.

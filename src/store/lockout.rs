@@ -1,0 +1,121 @@
+//! Failed sign-in counting. Each attempt is counted in one statement *before* the
+//! password is checked, so parallel attempts — separate requests, aliases, batches,
+//! other replicas — can never get more than the threshold of checks before the lock.
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    prelude::Expr,
+    sea_query::{Condition, ExprTrait, IntoColumnRef, OnConflict},
+};
+
+use crate::{
+    domain::UserId,
+    entities::{
+        login_attempt::{self, Entity as LoginAttempts},
+        user::{self, Entity as Users},
+    },
+};
+
+/// The lockout rule for one attempt.
+#[derive(Debug, Clone, Copy)]
+pub struct Attempt {
+    pub threshold: u32,
+    pub lock_until: DateTime<Utc>,
+    pub now: DateTime<Utc>,
+}
+
+/// `(new count, new locked_until)` for a counter whose lock is absent or expired; an
+/// expired lock starts the count over. SET expressions all read the old row.
+fn counted<C: IntoColumnRef + Clone>(count: C, locked_until: C, attempt: Attempt) -> (Expr, Expr) {
+    let was_locked = Expr::col(locked_until).is_not_null();
+    let attempts: Expr = Expr::case(was_locked, Expr::val(1))
+        .finally(Expr::col(count).add(1))
+        .into();
+    let lock: Expr = Expr::case(
+        attempts.clone().gte(attempt.threshold as i32),
+        Expr::val(Some(attempt.lock_until)),
+    )
+    .finally(Expr::val(Option::<DateTime<Utc>>::None))
+    .into();
+    (attempts, lock)
+}
+
+fn unlocked<C: IntoColumnRef + Clone>(locked_until: C, now: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(Expr::col(locked_until.clone()).is_null())
+        .add(Expr::col(locked_until).lte(now))
+}
+
+/// Counts an attempt on an account; `false` (and nothing counted) while it is locked.
+pub async fn claim_for_user(
+    db: &impl ConnectionTrait,
+    id: UserId,
+    attempt: Attempt,
+) -> Result<bool, DbErr> {
+    let count = (Users, user::Column::FailedLoginCount);
+    let locked = (Users, user::Column::LockedUntil);
+    let (attempts, lock) = counted(count, locked, attempt);
+    let result = Users::update_many()
+        .col_expr(user::Column::FailedLoginCount, attempts)
+        .col_expr(user::Column::LockedUntil, lock)
+        .filter(user::Column::Id.eq(id.as_uuid()))
+        .filter(unlocked(locked, attempt.now))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Counts an attempt on an identifier that names no account, exactly as for an account.
+pub async fn claim_for_identifier(
+    db: &impl ConnectionTrait,
+    key: &str,
+    attempt: Attempt,
+) -> Result<bool, DbErr> {
+    let count = (LoginAttempts, login_attempt::Column::FailedCount);
+    let locked = (LoginAttempts, login_attempt::Column::LockedUntil);
+    let (attempts, lock) = counted(count, locked, attempt);
+    let first_lock = (1 >= attempt.threshold).then_some(attempt.lock_until);
+    let first = login_attempt::ActiveModel {
+        identifier_key: sea_orm::ActiveValue::Set(key.to_owned()),
+        failed_count: sea_orm::ActiveValue::Set(1),
+        locked_until: sea_orm::ActiveValue::Set(first_lock),
+        updated_at: sea_orm::ActiveValue::Set(attempt.now),
+    };
+    let rows = LoginAttempts::insert(first)
+        .on_conflict(
+            OnConflict::column(login_attempt::Column::IdentifierKey)
+                .value(login_attempt::Column::FailedCount, attempts)
+                .value(login_attempt::Column::LockedUntil, lock)
+                .value(login_attempt::Column::UpdatedAt, Expr::val(attempt.now))
+                .action_and_where(unlocked(locked, attempt.now).into())
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(rows == 1)
+}
+
+/// Until when an account is locked, if it is.
+pub async fn user_locked_until(
+    db: &impl ConnectionTrait,
+    id: UserId,
+) -> Result<Option<DateTime<Utc>>, DbErr> {
+    Ok(Users::find_by_id(id.as_uuid())
+        .select_only()
+        .column(user::Column::LockedUntil)
+        .into_tuple::<Option<DateTime<Utc>>>()
+        .one(db)
+        .await?
+        .flatten())
+}
+
+/// Until when an identifier without an account is locked, if it is.
+pub async fn identifier_locked_until(
+    db: &impl ConnectionTrait,
+    key: &str,
+) -> Result<Option<DateTime<Utc>>, DbErr> {
+    Ok(LoginAttempts::find_by_id(key.to_owned())
+        .one(db)
+        .await?
+        .and_then(|row| row.locked_until))
+}
