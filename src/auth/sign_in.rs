@@ -67,9 +67,13 @@ impl AuthService {
         let password = Password::parse(credentials.password, "password")?;
         let db = self.db();
         let now = now();
-        let user = match key.is_empty() {
-            true => None,
-            false => store::users::find_by_login(db, &key).await?,
+        // No username or email holds a control character, so such an identifier names
+        // no account; it is still counted, under its printable part.
+        let can_name_an_account =
+            !key.is_empty() && !credentials.identifier.chars().any(char::is_control);
+        let user = match can_name_an_account {
+            true => store::users::find_by_login(db, &key).await?,
+            false => None,
         };
         if let Some(user) = &user {
             tracing::Span::current().record("user_id", tracing::field::display(user.id));

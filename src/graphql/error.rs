@@ -208,9 +208,16 @@ impl Extension for ContractErrorCodes {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables)
-            .await
-            .map_err(|err| with_code(err, ErrorCode::GraphqlParseFailed))
+        next.run(ctx, query, variables).await.map_err(|err| {
+            // async-graphql's recursion guard (nesting, or fragments that spread each
+            // other) reports through the parser; it is a limit, not a syntax error.
+            let code = if err.message.starts_with("The recursion depth of the query") {
+                ErrorCode::QueryTooComplex
+            } else {
+                ErrorCode::GraphqlParseFailed
+            };
+            with_code(err, code)
+        })
     }
 
     async fn validation(

@@ -20,6 +20,20 @@ pub struct QueryLimits {
     pub max_complexity: usize,
     pub max_aliases: usize,
     pub max_root_fields: usize,
+    pub allow_introspection: bool,
+}
+
+/// Why a document is refused before it runs.
+struct Refusal {
+    code: ErrorCode,
+    message: String,
+}
+
+fn too_complex(message: String) -> Refusal {
+    Refusal {
+        code: ErrorCode::QueryTooComplex,
+        message,
+    }
 }
 
 impl QueryLimits {
@@ -29,11 +43,12 @@ impl QueryLimits {
             max_complexity: settings.max_complexity,
             max_aliases: settings.max_aliases,
             max_root_fields: settings.max_root_fields,
+            allow_introspection: settings.introspection,
         }
     }
 
     /// The first limit `document` exceeds, as a message for people.
-    fn check(&self, document: &ExecutableDocument) -> Result<(), String> {
+    fn check(&self, document: &ExecutableDocument) -> Result<(), Refusal> {
         for (_, operation) in document.operations.iter() {
             let mut counter = Counter {
                 document,
@@ -45,10 +60,10 @@ impl QueryLimits {
             let selection_set = &operation.node.selection_set.node;
             let root_fields = counter.root_fields(selection_set, 0);
             if root_fields > self.max_root_fields {
-                return Err(format!(
+                return Err(too_complex(format!(
                     "An operation may select at most {} root fields.",
                     self.max_root_fields
-                ));
+                )));
             }
             counter.walk(selection_set, 1)?;
         }
@@ -91,36 +106,42 @@ impl<'a> Counter<'a> {
             .sum()
     }
 
-    fn walk(&mut self, set: &'a SelectionSet, depth: usize) -> Result<(), String> {
+    fn walk(&mut self, set: &'a SelectionSet, depth: usize) -> Result<(), Refusal> {
         for item in &set.items {
             match &item.node {
                 Selection::Field(field) => {
                     let field = &field.node;
                     if INTROSPECTION_ROOTS.contains(&field.name.node.as_str()) {
                         // Introspection is switched on or off as a whole; its own
-                        // shape is fixed by the GraphQL spec.
+                        // shape is fixed by the GraphQL spec, so no limit applies.
+                        if !self.limits.allow_introspection {
+                            return Err(Refusal {
+                                code: ErrorCode::GraphqlValidationFailed,
+                                message: "Introspection is disabled on this server.".into(),
+                            });
+                        }
                         continue;
                     }
                     if depth > self.limits.max_depth {
-                        return Err(format!(
+                        return Err(too_complex(format!(
                             "The query is nested deeper than {} levels.",
                             self.limits.max_depth
-                        ));
+                        )));
                     }
                     self.complexity += 1;
                     if self.complexity > self.limits.max_complexity {
-                        return Err(format!(
+                        return Err(too_complex(format!(
                             "The query selects more than {} fields.",
                             self.limits.max_complexity
-                        ));
+                        )));
                     }
                     if field.alias.is_some() {
                         self.aliases += 1;
                         if self.aliases > self.limits.max_aliases {
-                            return Err(format!(
+                            return Err(too_complex(format!(
                                 "The query uses more than {} aliases.",
                                 self.limits.max_aliases
-                            ));
+                            )));
                         }
                     }
                     self.walk(&field.selection_set.node, depth + 1)?;
@@ -162,11 +183,11 @@ impl Extension for QueryLimits {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
-        self.check(&document).map_err(|message| {
-            let mut err = ServerError::new(message, None);
+        self.check(&document).map_err(|refusal| {
+            let mut err = ServerError::new(refusal.message, None);
             err.extensions
                 .get_or_insert_with(Default::default)
-                .set("code", ErrorCode::QueryTooComplex.as_str());
+                .set("code", refusal.code.as_str());
             err
         })?;
         Ok(document)

@@ -117,8 +117,8 @@ impl Drop for TestDatabase {
 pub struct TestApp {
     pub addr: SocketAddr,
     pub http: reqwest::Client,
-    /// Kept so the database and data directory outlive the server.
-    _db: TestDatabase,
+    /// Kept so the database and data directory outlive the server; shared by replicas.
+    db: std::sync::Arc<TestDatabase>,
     _data_dir: TempDir,
 }
 
@@ -154,6 +154,10 @@ pub fn test_settings(
 }
 
 pub async fn spawn_app_on(db: TestDatabase, overrides: &[(&str, &str)]) -> TestApp {
+    spawn_on_shared(std::sync::Arc::new(db), overrides).await
+}
+
+async fn spawn_on_shared(db: std::sync::Arc<TestDatabase>, overrides: &[(&str, &str)]) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let settings = test_settings(&db.url, data_dir.path(), overrides);
     let app = Application::build(&settings)
@@ -167,9 +171,15 @@ pub async fn spawn_app_on(db: TestDatabase, overrides: &[(&str, &str)]) -> TestA
             .user_agent("api-tests/1.0")
             .build()
             .expect("HTTP client"),
-        _db: db,
+        db,
         _data_dir: data_dir,
     }
+}
+
+pub fn redis_url() -> Option<String> {
+    std::env::var("TEST_REDIS_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
 }
 
 /// Tokens and ids from an `AuthPayload`.
@@ -185,6 +195,11 @@ pub const AUTH_PAYLOAD: &str = "accessToken refreshToken tokenType accessTokenEx
      user { id username } session { id current createdAt expiresAt }";
 
 impl TestApp {
+    /// Another instance of the service on the same database: a replica.
+    pub async fn replica(&self, overrides: &[(&str, &str)]) -> TestApp {
+        spawn_on_shared(self.db.clone(), overrides).await
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }

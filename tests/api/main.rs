@@ -7,7 +7,9 @@ mod helpers;
 
 mod account;
 mod cli;
+mod fuzz;
 mod http;
+mod protection;
 mod refresh;
 mod schema;
 mod sessions;
