@@ -7,6 +7,7 @@ pub mod password;
 pub mod rate_limit;
 mod sessions;
 mod sign_in;
+mod staff;
 pub mod tokens;
 
 use std::{net::IpAddr, sync::Arc};

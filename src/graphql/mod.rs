@@ -6,6 +6,7 @@ pub mod error;
 mod limits;
 mod loaders;
 mod sessions;
+mod staff;
 mod types;
 
 use async_graphql::{
@@ -17,10 +18,18 @@ use caller::Caller;
 use loaders::{ActiveSessionsLoader, UserLoader};
 
 #[derive(MergedObject, Default)]
-pub struct Query(account::AccountQuery, sessions::SessionQuery);
+pub struct Query(
+    account::AccountQuery,
+    sessions::SessionQuery,
+    staff::StaffQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(account::AccountMutation, sessions::SessionMutation);
+pub struct Mutation(
+    account::AccountMutation,
+    sessions::SessionMutation,
+    staff::StaffMutation,
+);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 

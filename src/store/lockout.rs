@@ -119,3 +119,17 @@ pub async fn identifier_locked_until(
         .await?
         .and_then(|row| row.locked_until))
 }
+
+/// Clears an account's lock and its failure count.
+pub async fn unlock_user(db: &impl ConnectionTrait, id: UserId) -> Result<(), DbErr> {
+    Users::update_many()
+        .col_expr(user::Column::FailedLoginCount, Expr::val(0))
+        .col_expr(
+            user::Column::LockedUntil,
+            Expr::val(Option::<DateTime<Utc>>::None),
+        )
+        .filter(user::Column::Id.eq(id.as_uuid()))
+        .exec(db)
+        .await?;
+    Ok(())
+}

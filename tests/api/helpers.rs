@@ -200,6 +200,14 @@ impl TestApp {
         spawn_on_shared(self.db.clone(), overrides).await
     }
 
+    /// Gives an account staff rights, as an operator would with `create-user --staff`.
+    pub async fn promote_to_staff(&self, username: &str) {
+        let conn = Database::connect(&self.db.url).await.expect("connect");
+        let sql = format!("UPDATE users SET is_staff = true WHERE username = '{username}'");
+        conn.execute_unprepared(&sql).await.expect("promote");
+        conn.close().await.ok();
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }

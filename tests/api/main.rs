@@ -13,4 +13,5 @@ mod protection;
 mod refresh;
 mod schema;
 mod sessions;
+mod staff;
 mod tokens;
