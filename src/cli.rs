@@ -41,6 +41,8 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL) that `schema.graphql` must equal.
     ExportSchema,
+    /// Walk the security trail's hash chain; exit 1 at the first altered or removed event.
+    VerifyAuditChain,
 }
 
 impl Cli {
@@ -66,6 +68,7 @@ impl Cli {
                 email,
                 staff,
             } => create_user(&settings, &username, &email, staff).await,
+            Command::VerifyAuditChain => verify_audit_chain(&settings).await,
             Command::ExportSchema => unreachable!("handled above"),
         }
     }
@@ -99,6 +102,31 @@ async fn create_user(
             Ok(())
         }
         Err(err) => bail!("cannot create the user: {}", describe(err)),
+    }
+}
+
+async fn verify_audit_chain(settings: &Settings) -> anyhow::Result<()> {
+    use crate::store::events::ChainReport;
+    let db = startup::connect(settings).await?;
+    Migrator::up(&db, None)
+        .await
+        .context("running migrations")?;
+    let auth = startup::auth_service(settings, db).await?;
+    match auth
+        .verify_audit_chain()
+        .await
+        .map_err(|e| anyhow::anyhow!(describe(e)))?
+    {
+        ChainReport::Intact { events } => {
+            println!("audit chain intact: {events} events verified");
+            Ok(())
+        }
+        ChainReport::BrokenAt { event_id, reason } => {
+            bail!("audit chain broken at event {event_id}: {reason}")
+        }
+        ChainReport::Truncated { expected_last_id } => {
+            bail!("audit chain truncated: events up to {expected_last_id} are missing")
+        }
     }
 }
 

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_create_users;
 mod m20261125_000002_create_sessions;
 mod m20261125_000005_create_login_attempts;
+mod m20261125_000006_create_security_events;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_create_users::Migration),
             Box::new(m20261125_000002_create_sessions::Migration),
             Box::new(m20261125_000005_create_login_attempts::Migration),
+            Box::new(m20261125_000006_create_security_events::Migration),
         ]
     }
 }

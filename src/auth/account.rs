@@ -2,12 +2,17 @@
 use sea_orm::TransactionTrait;
 use tracing::instrument;
 
+use serde_json::json;
+
 use super::{
-    AuthError, AuthService, ClientInfo, Principal, SignedIn, now, password::Verification,
-    rate_limit::Operation, sign_in::device_of,
+    AuthError, AuthService, ClientInfo, Principal, SignedIn, audit::About, now,
+    password::Verification, rate_limit::Operation, sign_in::device_of,
 };
 use crate::{
-    domain::{EmailAddress, Language, NewPassword, Password, Timezone, UserId, Username},
+    domain::{
+        EmailAddress, Language, NewPassword, Password, SecurityEventKind, Timezone, UserId,
+        Username,
+    },
     entities::user,
     store::{
         self,
@@ -101,7 +106,8 @@ impl AuthService {
             .start_session(&txn, &user, device, false, client, now)
             .await?;
         txn.commit().await?;
-        tracing::info!(user_id = %user.id, "registered");
+        self.record(SecurityEventKind::Registered, client, signed_in.about())
+            .await;
         Ok(signed_in)
     }
 
@@ -211,7 +217,12 @@ impl AuthService {
             )
             .await?;
         txn.commit().await?;
-        tracing::info!("password changed");
+        let about = About {
+            detail: Some(json!({ "otherSessionsEnded": input.revoke_other_sessions })),
+            ..signed_in.about()
+        };
+        self.record(SecurityEventKind::PasswordChanged, client, about)
+            .await;
         Ok(signed_in)
     }
 

@@ -1,6 +1,7 @@
 //! The authentication flows — sign-up, sign-in, refresh, sessions, account changes —
 //! as plain Rust: no HTTP or GraphQL types, so they can be tested and reused alone.
 mod account;
+mod audit;
 mod error;
 pub mod keys;
 pub mod password;
@@ -16,12 +17,13 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
 pub use account::{ChangePassword, NewAccount};
+pub use audit::EventPage;
 pub use error::AuthError;
 pub use sign_in::{Credentials, SignedIn};
 
 use crate::{
     config::{Lifetimes, LockoutSettings, Settings},
-    domain::{SessionId, UserId},
+    domain::{SecurityEventKind, SessionId, UserId},
 };
 use password::PasswordHasher;
 use rate_limit::{Operation, RateLimiter, Scope};
@@ -42,6 +44,17 @@ pub struct Principal {
     pub user_id: UserId,
     pub session_id: SessionId,
     pub is_staff: bool,
+}
+
+impl Principal {
+    /// The caller's user and the session an event concerns, for the security trail.
+    fn about(&self, session: Option<uuid::Uuid>) -> audit::About {
+        audit::About {
+            user: Some(self.user_id.as_uuid()),
+            session,
+            ..audit::About::default()
+        }
+    }
 }
 
 /// The rules the flows follow, from configuration.
@@ -113,13 +126,22 @@ impl AuthService {
         let mut scopes = Vec::with_capacity(2);
         scopes.extend(client.ip.map(Scope::Ip));
         scopes.extend(account.map(Scope::Account));
-        self.0
-            .limiter
-            .check(operation, &scopes)
-            .await
-            .map_err(|limited| AuthError::RateLimited {
-                retry_after: limited.retry_after,
-            })
+        let Err(limited) = self.0.limiter.check(operation, &scopes).await else {
+            return Ok(());
+        };
+        // One event per client and operation per minute is enough to see a flood
+        // without letting the flood write the trail.
+        if self.0.limiter.worth_recording(operation, &scopes) {
+            let about = audit::About {
+                detail: Some(serde_json::json!({ "operation": operation.name() })),
+                ..audit::About::default()
+            };
+            self.record(SecurityEventKind::RateLimited, client, about)
+                .await;
+        }
+        Err(AuthError::RateLimited {
+            retry_after: limited.retry_after,
+        })
     }
 }
 

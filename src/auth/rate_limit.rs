@@ -41,7 +41,7 @@ impl Operation {
         Self::ResendVerificationEmail,
     ];
 
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Self::Login => "login",
             Self::Register => "register",
@@ -96,6 +96,8 @@ pub struct Limited {
 pub struct RateLimiter {
     settings: RateLimitSettings,
     counters: Counters,
+    /// Lets through one "rate limited" event per client and operation per minute.
+    recorded: DefaultKeyedRateLimiter<String>,
 }
 
 enum Counters {
@@ -124,6 +126,7 @@ impl RateLimiter {
         Self {
             settings,
             counters: Counters::Memory(limiters),
+            recorded: Governor::keyed(Gcra::per_minute(NonZeroU32::MIN)),
         }
     }
 
@@ -142,6 +145,7 @@ impl RateLimiter {
                 connection,
                 prefix: prefix.to_owned(),
             },
+            recorded: Governor::keyed(Gcra::per_minute(NonZeroU32::MIN)),
         })
     }
 
@@ -163,6 +167,16 @@ impl RateLimiter {
                 Err(Limited { retry_after })
             }
         }
+    }
+
+    /// Whether a refusal for these scopes should go to the security trail now.
+    pub fn worth_recording(&self, operation: Operation, scopes: &[Scope<'_>]) -> bool {
+        let key = scopes
+            .iter()
+            .fold(operation.name().to_owned(), |key, scope| {
+                key + "|" + &scope.key()
+            });
+        self.recorded.check_key(&key).is_ok()
     }
 
     /// `Some(wait)` when this hit is over the limit.

@@ -1,7 +1,9 @@
 //! Who holds a token, and the sessions they can see and end.
-use super::{AuthError, AuthService, Principal, now};
+use serde_json::json;
+
+use super::{AuthError, AuthService, ClientInfo, Principal, audit::About, now};
 use crate::{
-    domain::{SessionId, UserId},
+    domain::{SecurityEventKind, SessionId, UserId},
     entities::session,
     store::{self, sessions::RevokeReason},
 };
@@ -53,6 +55,7 @@ impl AuthService {
         &self,
         principal: &Principal,
         id: &str,
+        client: &ClientInfo,
     ) -> Result<session::Model, AuthError> {
         let id = SessionId::parse(id).ok_or(AuthError::NotFound)?;
         let db = self.db();
@@ -60,25 +63,47 @@ impl AuthService {
             .await?
             .filter(|s| s.user_id == principal.user_id.as_uuid())
             .ok_or(AuthError::NotFound)?;
-        store::sessions::revoke(db, id, RevokeReason::RevokedByUser, now()).await?;
+        if store::sessions::revoke(db, id, RevokeReason::RevokedByUser, now()).await? {
+            let about = principal.about(Some(session.id));
+            self.record(SecurityEventKind::SessionRevoked, client, about)
+                .await;
+        }
         Ok(store::sessions::find(db, id).await?.unwrap_or(session))
     }
 
-    pub async fn logout(&self, principal: &Principal) -> Result<bool, AuthError> {
+    pub async fn logout(
+        &self,
+        principal: &Principal,
+        client: &ClientInfo,
+    ) -> Result<bool, AuthError> {
         store::sessions::revoke(self.db(), principal.session_id, RevokeReason::Logout, now())
             .await?;
+        let about = principal.about(Some(principal.session_id.as_uuid()));
+        self.record(SecurityEventKind::LoggedOut, client, about)
+            .await;
         Ok(true)
     }
 
     /// Ends every session of the caller, this one included; returns how many ended.
-    pub async fn logout_all(&self, principal: &Principal) -> Result<u64, AuthError> {
-        Ok(store::sessions::revoke_all_for_user(
+    pub async fn logout_all(
+        &self,
+        principal: &Principal,
+        client: &ClientInfo,
+    ) -> Result<u64, AuthError> {
+        let ended = store::sessions::revoke_all_for_user(
             self.db(),
             principal.user_id,
             None,
             RevokeReason::LogoutAll,
             now(),
         )
-        .await?)
+        .await?;
+        let about = About {
+            detail: Some(json!({ "sessionsEnded": ended })),
+            ..principal.about(Some(principal.session_id.as_uuid()))
+        };
+        self.record(SecurityEventKind::LoggedOutAll, client, about)
+            .await;
+        Ok(ended)
     }
 }

@@ -3,14 +3,20 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use tracing::instrument;
 
+use serde_json::json;
+
 use super::{
-    AuthError, AuthService, ClientInfo, now, password::Verification, rate_limit::Operation,
-    to_chrono,
+    AuthError, AuthService, ClientInfo, audit::About, now, password::Verification,
+    rate_limit::Operation, to_chrono,
 };
 use crate::{
-    domain::{EmailAddress, Password, SessionId, UserId},
+    domain::{EmailAddress, Password, SecurityEventKind, SessionId, UserId},
     entities::{session, user},
-    store::{self, lockout::Attempt, sessions::NewSession},
+    store::{
+        self,
+        lockout::{Attempt, Claim},
+        sessions::NewSession,
+    },
 };
 
 /// What a successful sign-in or refresh hands the client.
@@ -21,6 +27,17 @@ pub struct SignedIn {
     pub access_token: String,
     pub access_token_expires_at: DateTime<Utc>,
     pub refresh_token: String,
+}
+
+impl SignedIn {
+    /// The user and session, for the security trail.
+    pub(super) fn about(&self) -> About {
+        About {
+            user: Some(self.user_id.as_uuid()),
+            session: Some(self.session.id),
+            ..About::default()
+        }
+    }
 }
 
 pub struct Credentials {
@@ -87,13 +104,21 @@ impl AuthService {
             lock_until: now + to_chrono(lockout.duration),
             now,
         };
-        let claimed = match &user {
+        let claim = match &user {
             Some(user) => store::lockout::claim_for_user(db, user.id.into(), attempt).await?,
-            None if key.is_empty() => true,
+            None if key.is_empty() => Claim::Counted { locks_now: false },
             None => store::lockout::claim_for_identifier(db, &key, attempt).await?,
         };
-        if !claimed {
+        let failed = |reason: &str| About {
+            user: user.as_ref().map(|u| u.id),
+            identifier: Some(key.clone()),
+            detail: Some(json!({ "reason": reason })),
+            ..About::default()
+        };
+        let Claim::Counted { locks_now } = claim else {
             self.0.hasher.verify(&password, None).await?;
+            self.record(SecurityEventKind::LoginFailed, client, failed("locked"))
+                .await;
             let until = match &user {
                 Some(user) => store::lockout::user_locked_until(db, user.id.into()).await?,
                 None => store::lockout::identifier_locked_until(db, &key).await?,
@@ -102,13 +127,26 @@ impl AuthService {
             return Err(AuthError::AccountLocked {
                 retry_after: (until - now).to_std().unwrap_or_default(),
             });
-        }
+        };
         let stored_hash = user.as_ref().map(|u| u.password_hash.as_str());
         let verification = self.0.hasher.verify(&password, stored_hash).await?;
-        let (Some(user), Verification::Match { needs_rehash }) = (user, verification) else {
+        let (Some(user), Verification::Match { needs_rehash }) = (&user, verification) else {
+            let reason = if user.is_some() {
+                "wrong_password"
+            } else {
+                "unknown_identifier"
+            };
+            self.record(SecurityEventKind::LoginFailed, client, failed(reason))
+                .await;
+            if locks_now {
+                self.record(SecurityEventKind::AccountLocked, client, failed(reason))
+                    .await;
+            }
             return Err(AuthError::InvalidCredentials);
         };
         if !user.is_active {
+            self.record(SecurityEventKind::LoginFailed, client, failed("disabled"))
+                .await;
             return Err(AuthError::AccountDisabled);
         }
         let user_id = UserId::from(user.id);
@@ -122,10 +160,11 @@ impl AuthService {
         // sign-ins of one user cannot both squeeze under the session cap.
         store::users::record_login(&txn, user_id, client.ip.map(|ip| ip.to_string()), now).await?;
         let signed_in = self
-            .start_session(&txn, &user, device, credentials.remember_me, client, now)
+            .start_session(&txn, user, device, credentials.remember_me, client, now)
             .await?;
         txn.commit().await?;
-        tracing::info!(user_id = %user.id, session_id = %signed_in.session.id, "signed in");
+        self.record(SecurityEventKind::LoginSucceeded, client, signed_in.about())
+            .await;
         Ok(signed_in)
     }
 
@@ -239,7 +278,10 @@ impl AuthService {
                         expires_at,
                         ..session
                     };
-                    return self.signed_in(user_id, rotated, now);
+                    let signed_in = self.signed_in(user_id, rotated, now)?;
+                    self.record(SecurityEventKind::TokenRefreshed, client, signed_in.about())
+                        .await;
+                    return Ok(signed_in);
                 }
                 continue;
             }
@@ -257,7 +299,14 @@ impl AuthService {
                     now,
                 )
                 .await?;
-                tracing::warn!(session_id = %session_id, user_id = %user_id, "refresh token reused; session revoked");
+                let about = About {
+                    user: Some(user.id),
+                    session: Some(session.id),
+                    detail: Some(json!({ "presented": presented, "current": current })),
+                    ..About::default()
+                };
+                self.record(SecurityEventKind::RefreshTokenReused, client, about)
+                    .await;
                 return Err(AuthError::TokenReused);
             }
             return Err(AuthError::InvalidToken);

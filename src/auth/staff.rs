@@ -1,8 +1,10 @@
 //! What staff can do for other people's accounts. The GraphQL `Staff` guard decides
-//! who is staff; these flows only act.
-use super::{AuthError, AuthService, Principal, now};
+//! who is staff; these flows only act, and leave a trail naming who acted.
+use serde_json::json;
+
+use super::{AuthError, AuthService, ClientInfo, Principal, audit::About, now};
 use crate::{
-    domain::UserId,
+    domain::{SecurityEventKind, UserId},
     entities::user,
     store::{self, sessions::RevokeReason},
 };
@@ -17,10 +19,21 @@ impl AuthService {
     }
 
     /// Clears an account's lock and failure count.
-    pub async fn unlock_user(&self, staff: &Principal, id: &str) -> Result<user::Model, AuthError> {
+    pub async fn unlock_user(
+        &self,
+        staff: &Principal,
+        id: &str,
+        client: &ClientInfo,
+    ) -> Result<user::Model, AuthError> {
         let user = self.find_user(id).await?.ok_or(AuthError::NotFound)?;
         store::lockout::unlock_user(self.db(), user.id.into()).await?;
-        tracing::info!(staff_id = %staff.user_id, user_id = %user.id, "account unlocked by staff");
+        let about = About {
+            user: Some(user.id),
+            detail: Some(json!({ "by": staff.user_id.to_string() })),
+            ..About::default()
+        };
+        self.record(SecurityEventKind::AccountUnlocked, client, about)
+            .await;
         self.find_user(id).await?.ok_or(AuthError::NotFound)
     }
 
@@ -29,6 +42,7 @@ impl AuthService {
         &self,
         staff: &Principal,
         id: &str,
+        client: &ClientInfo,
     ) -> Result<u64, AuthError> {
         let user = self.find_user(id).await?.ok_or(AuthError::NotFound)?;
         let ended = store::sessions::revoke_all_for_user(
@@ -39,7 +53,13 @@ impl AuthService {
             now(),
         )
         .await?;
-        tracing::info!(staff_id = %staff.user_id, user_id = %user.id, ended, "sessions revoked by staff");
+        let about = About {
+            user: Some(user.id),
+            detail: Some(json!({ "by": staff.user_id.to_string(), "sessionsEnded": ended })),
+            ..About::default()
+        };
+        self.record(SecurityEventKind::SessionRevoked, client, about)
+            .await;
         Ok(ended)
     }
 }

@@ -1,11 +1,13 @@
 //! Small typed values, parsed once at the edge; the core never re-checks them.
 mod email;
+mod events;
 mod ids;
 mod password;
 mod preferences;
 mod username;
 
 pub use email::EmailAddress;
+pub use events::SecurityEventKind;
 pub use ids::{SessionId, UserId};
 pub use password::{NewPassword, Password, PasswordWeakness};
 pub use preferences::{Language, Timezone};

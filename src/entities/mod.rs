@@ -1,4 +1,6 @@
 //! SeaORM entities: the tables as the database sees them, no logic.
+pub mod audit_chain;
 pub mod login_attempt;
+pub mod security_event;
 pub mod session;
 pub mod user;

@@ -84,6 +84,15 @@ impl ApiError {
         self
     }
 
+    /// Names the input field at fault (`extensions.field`).
+    fn with_field(self, field: &'static str) -> Self {
+        self.with("field", field)
+    }
+
+    pub fn bad_input(field: &'static str, message: &str) -> Self {
+        Self::new(ErrorCode::BadUserInput, message).with_field(field)
+    }
+
     pub fn unauthenticated() -> Self {
         Self::new(ErrorCode::Unauthenticated, "Sign in to continue.")
     }
@@ -120,7 +129,7 @@ impl From<AuthError> for ApiError {
         use ErrorCode as C;
         match err {
             AuthError::InvalidInput(input) => {
-                Self::new(C::BadUserInput, input.message).with("field", input.field)
+                Self::new(C::BadUserInput, input.message).with_field(input.field)
             }
             AuthError::WeakPassword(reasons) => {
                 Self::new(C::WeakPassword, "Choose a stronger password.").with(

@@ -3,6 +3,7 @@
 mod account;
 pub mod caller;
 pub mod error;
+mod events;
 mod limits;
 mod loaders;
 mod sessions;
@@ -21,6 +22,7 @@ use loaders::{ActiveSessionsLoader, UserLoader};
 pub struct Query(
     account::AccountQuery,
     sessions::SessionQuery,
+    events::EventQuery,
     staff::StaffQuery,
 );
 

@@ -2,7 +2,7 @@
 use async_graphql::{Context, ID, Object};
 
 use super::{
-    caller::{Authenticated, principal},
+    caller::{Authenticated, Caller, principal},
     error::ApiError,
     types::{Session, active_sessions},
 };
@@ -30,14 +30,22 @@ impl SessionMutation {
     #[graphql(guard = "Authenticated")]
     async fn logout(&self, ctx: &Context<'_>) -> Result<bool, ApiError> {
         let me = principal(ctx).await?;
-        Ok(ctx.data_unchecked::<AuthService>().logout(&me).await?)
+        let client = ctx.data_unchecked::<Caller>().client();
+        Ok(ctx
+            .data_unchecked::<AuthService>()
+            .logout(&me, client)
+            .await?)
     }
 
     /// Ends every session of the caller, this one included; returns how many ended.
     #[graphql(guard = "Authenticated")]
     async fn logout_all(&self, ctx: &Context<'_>) -> Result<i32, ApiError> {
         let me = principal(ctx).await?;
-        let ended = ctx.data_unchecked::<AuthService>().logout_all(&me).await?;
+        let client = ctx.data_unchecked::<Caller>().client();
+        let ended = ctx
+            .data_unchecked::<AuthService>()
+            .logout_all(&me, client)
+            .await?;
         Ok(i32::try_from(ended).unwrap_or(i32::MAX))
     }
 
@@ -47,7 +55,7 @@ impl SessionMutation {
         let me = principal(ctx).await?;
         let session = ctx
             .data_unchecked::<AuthService>()
-            .revoke_session(&me, &id)
+            .revoke_session(&me, &id, ctx.data_unchecked::<Caller>().client())
             .await?;
         Ok(session.into())
     }

@@ -2,7 +2,7 @@
 use async_graphql::{Context, ID, Object};
 
 use super::{
-    caller::{Staff, principal},
+    caller::{Caller, Staff, principal},
     error::ApiError,
     types::User,
 };
@@ -35,7 +35,7 @@ impl StaffMutation {
         let staff = principal(ctx).await?;
         let user = ctx
             .data_unchecked::<AuthService>()
-            .unlock_user(&staff, &id)
+            .unlock_user(&staff, &id, ctx.data_unchecked::<Caller>().client())
             .await?;
         Ok(User(user))
     }
@@ -46,7 +46,7 @@ impl StaffMutation {
         let staff = principal(ctx).await?;
         let ended = ctx
             .data_unchecked::<AuthService>()
-            .revoke_user_sessions(&staff, &id)
+            .revoke_user_sessions(&staff, &id, ctx.data_unchecked::<Caller>().client())
             .await?;
         Ok(i32::try_from(ended).unwrap_or(i32::MAX))
     }

@@ -98,7 +98,7 @@ pub async fn active_sessions(ctx: &Context<'_>, user_id: UserId) -> Result<Vec<S
     Ok(sessions)
 }
 
-async fn load_user(ctx: &Context<'_>, id: uuid::Uuid) -> Result<User, ApiError> {
+pub async fn load_user(ctx: &Context<'_>, id: uuid::Uuid) -> Result<User, ApiError> {
     ctx.data_unchecked::<DataLoader<UserLoader>>()
         .load_one(UserId::from(id))
         .await

@@ -24,6 +24,26 @@ pub struct Attempt {
     pub now: DateTime<Utc>,
 }
 
+/// What counting an attempt did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// Locked: nothing was counted, and the password must not be checked.
+    Refused,
+    /// Counted; `locks_now` when this attempt reached the threshold.
+    Counted { locks_now: bool },
+}
+
+impl Claim {
+    fn of(locked_until: Option<Option<DateTime<Utc>>>) -> Self {
+        match locked_until {
+            None => Self::Refused,
+            Some(locked_until) => Self::Counted {
+                locks_now: locked_until.is_some(),
+            },
+        }
+    }
+}
+
 /// `(new count, new locked_until)` for a counter whose lock is absent or expired; an
 /// expired lock starts the count over. SET expressions all read the old row.
 fn counted<C: IntoColumnRef + Clone>(count: C, locked_until: C, attempt: Attempt) -> (Expr, Expr) {
@@ -46,23 +66,25 @@ fn unlocked<C: IntoColumnRef + Clone>(locked_until: C, now: DateTime<Utc>) -> Co
         .add(Expr::col(locked_until).lte(now))
 }
 
-/// Counts an attempt on an account; `false` (and nothing counted) while it is locked.
+/// Counts an attempt on an account, unless it is locked.
 pub async fn claim_for_user(
     db: &impl ConnectionTrait,
     id: UserId,
     attempt: Attempt,
-) -> Result<bool, DbErr> {
+) -> Result<Claim, DbErr> {
     let count = (Users, user::Column::FailedLoginCount);
     let locked = (Users, user::Column::LockedUntil);
     let (attempts, lock) = counted(count, locked, attempt);
-    let result = Users::update_many()
+    let counted = Users::update_many()
         .col_expr(user::Column::FailedLoginCount, attempts)
         .col_expr(user::Column::LockedUntil, lock)
         .filter(user::Column::Id.eq(id.as_uuid()))
         .filter(unlocked(locked, attempt.now))
-        .exec(db)
+        .exec_with_returning(db)
         .await?;
-    Ok(result.rows_affected == 1)
+    Ok(Claim::of(
+        counted.into_iter().next().map(|row| row.locked_until),
+    ))
 }
 
 /// Counts an attempt on an identifier that names no account, exactly as for an account.
@@ -70,7 +92,7 @@ pub async fn claim_for_identifier(
     db: &impl ConnectionTrait,
     key: &str,
     attempt: Attempt,
-) -> Result<bool, DbErr> {
+) -> Result<Claim, DbErr> {
     let count = (LoginAttempts, login_attempt::Column::FailedCount);
     let locked = (LoginAttempts, login_attempt::Column::LockedUntil);
     let (attempts, lock) = counted(count, locked, attempt);
@@ -90,9 +112,11 @@ pub async fn claim_for_identifier(
                 .action_and_where(unlocked(locked, attempt.now).into())
                 .to_owned(),
         )
-        .exec_without_returning(db)
+        .exec_with_returning_many(db)
         .await?;
-    Ok(rows == 1)
+    Ok(Claim::of(
+        rows.into_iter().next().map(|row| row.locked_until),
+    ))
 }
 
 /// Until when an account is locked, if it is.

@@ -208,6 +208,10 @@ impl TestApp {
         conn.close().await.ok();
     }
 
+    pub fn database_url(&self) -> &str {
+        &self.db.url
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }

@@ -6,6 +6,7 @@
 mod helpers;
 
 mod account;
+mod audit;
 mod cli;
 mod fuzz;
 mod http;

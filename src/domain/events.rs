@@ -1,0 +1,66 @@
+/// What happened, in the audit trail. Stored by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SecurityEventKind {
+    Registered,
+    LoginSucceeded,
+    LoginFailed,
+    AccountLocked,
+    AccountUnlocked,
+    TokenRefreshed,
+    RefreshTokenReused,
+    SessionRevoked,
+    LoggedOut,
+    LoggedOutAll,
+    PasswordResetRequested,
+    PasswordResetCompleted,
+    PasswordChanged,
+    EmailVerificationSent,
+    EmailVerified,
+    RateLimited,
+}
+
+impl SecurityEventKind {
+    pub const ALL: [Self; 16] = [
+        Self::Registered,
+        Self::LoginSucceeded,
+        Self::LoginFailed,
+        Self::AccountLocked,
+        Self::AccountUnlocked,
+        Self::TokenRefreshed,
+        Self::RefreshTokenReused,
+        Self::SessionRevoked,
+        Self::LoggedOut,
+        Self::LoggedOutAll,
+        Self::PasswordResetRequested,
+        Self::PasswordResetCompleted,
+        Self::PasswordChanged,
+        Self::EmailVerificationSent,
+        Self::EmailVerified,
+        Self::RateLimited,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Registered => "REGISTERED",
+            Self::LoginSucceeded => "LOGIN_SUCCEEDED",
+            Self::LoginFailed => "LOGIN_FAILED",
+            Self::AccountLocked => "ACCOUNT_LOCKED",
+            Self::AccountUnlocked => "ACCOUNT_UNLOCKED",
+            Self::TokenRefreshed => "TOKEN_REFRESHED",
+            Self::RefreshTokenReused => "REFRESH_TOKEN_REUSED",
+            Self::SessionRevoked => "SESSION_REVOKED",
+            Self::LoggedOut => "LOGGED_OUT",
+            Self::LoggedOutAll => "LOGGED_OUT_ALL",
+            Self::PasswordResetRequested => "PASSWORD_RESET_REQUESTED",
+            Self::PasswordResetCompleted => "PASSWORD_RESET_COMPLETED",
+            Self::PasswordChanged => "PASSWORD_CHANGED",
+            Self::EmailVerificationSent => "EMAIL_VERIFICATION_SENT",
+            Self::EmailVerified => "EMAIL_VERIFIED",
+            Self::RateLimited => "RATE_LIMITED",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == name)
+    }
+}

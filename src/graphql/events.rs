@@ -1,0 +1,172 @@
+//! The security trail slice: one's own events, and everyone's for staff.
+use async_graphql::{
+    Context, Enum, ID, Object,
+    connection::{Connection, Edge},
+};
+use chrono::{DateTime, Utc};
+
+use super::{
+    caller::{Authenticated, Staff, principal},
+    error::ApiError,
+    types::{User, load_user},
+};
+use crate::{
+    auth::{AuthService, EventPage},
+    domain::{self, UserId},
+    entities::security_event,
+    store::events::EventFilter,
+};
+
+/// What happened.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(name = "SecurityEventKind")]
+pub enum Kind {
+    Registered,
+    LoginSucceeded,
+    LoginFailed,
+    AccountLocked,
+    AccountUnlocked,
+    TokenRefreshed,
+    RefreshTokenReused,
+    SessionRevoked,
+    LoggedOut,
+    LoggedOutAll,
+    PasswordResetRequested,
+    PasswordResetCompleted,
+    PasswordChanged,
+    EmailVerificationSent,
+    EmailVerified,
+    RateLimited,
+}
+
+impl From<domain::SecurityEventKind> for Kind {
+    fn from(kind: domain::SecurityEventKind) -> Self {
+        use domain::SecurityEventKind as K;
+        match kind {
+            K::Registered => Self::Registered,
+            K::LoginSucceeded => Self::LoginSucceeded,
+            K::LoginFailed => Self::LoginFailed,
+            K::AccountLocked => Self::AccountLocked,
+            K::AccountUnlocked => Self::AccountUnlocked,
+            K::TokenRefreshed => Self::TokenRefreshed,
+            K::RefreshTokenReused => Self::RefreshTokenReused,
+            K::SessionRevoked => Self::SessionRevoked,
+            K::LoggedOut => Self::LoggedOut,
+            K::LoggedOutAll => Self::LoggedOutAll,
+            K::PasswordResetRequested => Self::PasswordResetRequested,
+            K::PasswordResetCompleted => Self::PasswordResetCompleted,
+            K::PasswordChanged => Self::PasswordChanged,
+            K::EmailVerificationSent => Self::EmailVerificationSent,
+            K::EmailVerified => Self::EmailVerified,
+            K::RateLimited => Self::RateLimited,
+        }
+    }
+}
+
+impl Kind {
+    fn to_domain(self) -> domain::SecurityEventKind {
+        domain::SecurityEventKind::ALL
+            .into_iter()
+            .find(|k| Kind::from(*k) == self)
+            .unwrap_or(domain::SecurityEventKind::LoginFailed)
+    }
+}
+
+/// One entry of the security trail.
+pub struct SecurityEvent(security_event::Model);
+
+#[Object]
+impl SecurityEvent {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn kind(&self) -> Result<Kind, ApiError> {
+        domain::SecurityEventKind::parse(&self.0.kind)
+            .map(Kind::from)
+            .ok_or_else(ApiError::internal)
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn ip_address(&self) -> Option<&str> {
+        self.0.ip_address.as_deref()
+    }
+    async fn user_agent(&self) -> Option<&str> {
+        self.0.user_agent.as_deref()
+    }
+    /// The session the event concerns, if any.
+    async fn session_id(&self) -> Option<ID> {
+        self.0.session_id.map(|id| ID(id.to_string()))
+    }
+    /// The account the event concerns; null for sign-ins with an unknown identifier.
+    async fn user(&self, ctx: &Context<'_>) -> Result<Option<User>, ApiError> {
+        match self.0.user_id {
+            Some(id) => load_user(ctx, id).await.map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+pub type SecurityEventConnection = Connection<String, SecurityEvent>;
+
+fn connection(page: EventPage, after: Option<String>) -> SecurityEventConnection {
+    let mut connection = Connection::new(after.is_some(), page.has_next_page);
+    connection.edges = page
+        .events
+        .into_iter()
+        .map(|event| Edge::new(event.id.to_string(), SecurityEvent(event)))
+        .collect();
+    connection
+}
+
+#[derive(Default)]
+pub struct EventQuery;
+
+#[Object]
+impl EventQuery {
+    /// The caller's own security trail, newest first.
+    #[graphql(guard = "Authenticated")]
+    async fn security_events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<SecurityEventConnection, ApiError> {
+        let me = principal(ctx).await?;
+        let first = first.unwrap_or(20);
+        let page = ctx
+            .data_unchecked::<AuthService>()
+            .my_security_events(&me, first, after.as_deref())
+            .await?;
+        Ok(connection(page, after))
+    }
+
+    /// Everyone's security trail, newest first, by user and kind. **Staff only.**
+    #[graphql(guard = "Staff")]
+    async fn auth_events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "Some(50)")] first: Option<i32>,
+        after: Option<String>,
+        user_id: Option<ID>,
+        kind: Option<Kind>,
+    ) -> Result<SecurityEventConnection, ApiError> {
+        let first = first.unwrap_or(50);
+        let user_id = user_id
+            .map(|id| {
+                UserId::parse(&id)
+                    .map(|id| id.as_uuid())
+                    .ok_or_else(|| ApiError::bad_input("userId", "Unknown user id."))
+            })
+            .transpose()?;
+        let filter = EventFilter {
+            user_id,
+            kind: kind.map(Kind::to_domain),
+        };
+        let page = ctx
+            .data_unchecked::<AuthService>()
+            .security_events(&filter, first, after.as_deref())
+            .await?;
+        Ok(connection(page, after))
+    }
+}
