@@ -30,6 +30,8 @@ pub struct Settings {
     pub lifetimes: Lifetimes,
     pub max_sessions_per_user: u64,
     pub lockout: LockoutSettings,
+    /// Security events older than this are pruned.
+    pub audit_retention: Duration,
     pub rate_limits: RateLimitSettings,
     /// Shared rate-limit counters for several replicas; in memory without it.
     pub redis_url: Option<String>,
@@ -184,6 +186,7 @@ impl Settings {
                 threshold: vars.parse("LOCKOUT_THRESHOLD", "5")?,
                 duration: vars.duration("LOCKOUT_DURATION", "30m")?,
             },
+            audit_retention: vars.duration("AUDIT_RETENTION", "365d")?,
             rate_limits: RateLimitSettings {
                 login: vars.quota("RATE_LIMIT_LOGIN", "20/min")?,
                 register: vars.quota("RATE_LIMIT_REGISTER", "10/hour")?,

@@ -33,6 +33,7 @@ impl Application {
             .await
             .context("running migrations")?;
         let auth = auth_service(settings, db.clone()).await?;
+        auth.spawn_pruning(settings.audit_retention);
         let state = AppState {
             schema: build_schema(auth.clone(), &settings.graphql),
             auth,

@@ -4,6 +4,7 @@ mod account;
 mod audit;
 mod error;
 pub mod keys;
+mod maintenance;
 pub mod password;
 pub mod rate_limit;
 mod sessions;

@@ -144,6 +144,23 @@ pub async fn identifier_locked_until(
         .and_then(|row| row.locked_until))
 }
 
+/// Forgets unknown identifiers that are neither locked nor tried since `before`.
+pub async fn forget_identifiers(
+    db: &impl ConnectionTrait,
+    before: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let result = LoginAttempts::delete_many()
+        .filter(login_attempt::Column::UpdatedAt.lt(before))
+        .filter(unlocked(
+            (LoginAttempts, login_attempt::Column::LockedUntil),
+            now,
+        ))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
 /// Clears an account's lock and its failure count.
 pub async fn unlock_user(db: &impl ConnectionTrait, id: UserId) -> Result<(), DbErr> {
     Users::update_many()

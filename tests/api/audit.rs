@@ -15,6 +15,7 @@ backend_tests!(
     failed_sign_ins_lockouts_and_reuse_are_recorded_for_staff,
     staff_filters_the_trail_by_user_and_kind_and_nobody_else_can,
     the_chain_finds_an_altered_or_removed_event,
+    old_events_are_pruned_and_the_rest_still_verifies,
 );
 
 const MY_EVENTS: &str = "query($first: Int, $after: String) { securityEvents(first: $first, after: $after) { \
@@ -220,5 +221,21 @@ async fn the_chain_finds_an_altered_or_removed_event(backend: Backend) {
         .unwrap();
     let (ok, report) = verify(&app);
     assert!(!ok && report.contains("truncated"), "{report}");
-    let _ = PASSWORD;
+}
+
+async fn old_events_are_pruned_and_the_rest_still_verifies(backend: Backend) {
+    let app = spawn_app_with(backend, &[("AUDIT_RETENTION", "2s")]).await;
+    let me = app.register("amina").await;
+    app.login("amina", Some("phone")).await;
+    tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
+    let body = app.graphql(Some(&me.access), MY_EVENTS, json!({})).await;
+    assert_eq!(
+        kinds(&body["data"]["securityEvents"]),
+        Vec::<String>::new(),
+        "{body}"
+    );
+    app.login_raw(json!({ "username": "amina", "password": PASSWORD }), &[])
+        .await;
+    let (ok, report) = verify(&app);
+    assert!(ok && report.contains("intact: 1 events"), "{report}");
 }

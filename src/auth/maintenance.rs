@@ -1,0 +1,35 @@
+//! Housekeeping that runs beside the server: pruning what is no longer needed.
+use std::time::Duration;
+
+use super::{AuthError, AuthService, now, to_chrono};
+use crate::store;
+
+impl AuthService {
+    /// Prunes security events past `retention` (the chain stays verifiable from its
+    /// new anchor) and failure counts of unknown identifiers that no longer matter.
+    pub async fn prune(&self, retention: Duration) -> Result<(), AuthError> {
+        let now = now();
+        let events = store::events::prune_before(self.db(), now - to_chrono(retention)).await?;
+        let lockout = to_chrono(self.policy().lockout.duration);
+        let identifiers = store::lockout::forget_identifiers(self.db(), now - lockout, now).await?;
+        if events + identifiers > 0 {
+            tracing::info!(events, identifiers, "pruned");
+        }
+        Ok(())
+    }
+
+    /// Prunes every `min(retention / 2, 1 h)` until the process ends.
+    pub fn spawn_pruning(&self, retention: Duration) {
+        let auth = self.clone();
+        let every = (retention / 2).clamp(Duration::from_secs(1), Duration::from_secs(3600));
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                if let Err(err) = auth.prune(retention).await {
+                    tracing::warn!(error = ?err, "pruning failed; will retry");
+                }
+            }
+        });
+    }
+}
