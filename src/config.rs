@@ -33,6 +33,8 @@ pub struct Settings {
     /// Security events older than this are pruned.
     pub audit_retention: Duration,
     pub rate_limits: RateLimitSettings,
+    /// When set, `/metrics` asks for it as a bearer token.
+    pub metrics_token: Option<String>,
     /// Shared rate-limit counters for several replicas; in memory without it.
     pub redis_url: Option<String>,
     /// Namespaces this deployment's keys in a shared Redis.
@@ -199,6 +201,7 @@ impl Settings {
                 resend_verification_email: vars
                     .quota("RATE_LIMIT_RESEND_VERIFICATION_EMAIL", "3/hour")?,
             },
+            metrics_token: vars.raw("METRICS_TOKEN"),
             redis_url: vars.raw("REDIS_URL"),
             redis_key_prefix: vars
                 .raw("REDIS_KEY_PREFIX")

@@ -16,7 +16,7 @@ use crate::{
     },
     config::Settings,
     graphql::build_schema,
-    http::{AppState, TrustedProxies, router},
+    http::{AppState, TrustedProxies, metrics_handle, router},
 };
 
 pub struct Application {
@@ -39,6 +39,8 @@ impl Application {
             auth,
             limits: settings.graphql.clone(),
             trusted_proxies: TrustedProxies::new(settings.trusted_proxies.clone()),
+            metrics: metrics_handle(),
+            metrics_token: settings.metrics_token.clone(),
         };
         let listener = TcpListener::bind(settings.bind_addr)
             .await

@@ -112,6 +112,10 @@ impl AuthService {
         &self.0.db
     }
 
+    pub fn pool_stats(&self) -> Option<crate::store::PoolStats> {
+        crate::store::pool_stats(&self.0.db)
+    }
+
     fn policy(&self) -> &Policy {
         &self.0.policy
     }

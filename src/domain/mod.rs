@@ -1,4 +1,5 @@
 //! Small typed values, parsed once at the edge; the core never re-checks them.
+mod device;
 mod email;
 mod events;
 mod ids;
@@ -6,6 +7,7 @@ mod password;
 mod preferences;
 mod username;
 
+pub use device::device_name;
 pub use email::EmailAddress;
 pub use events::SecurityEventKind;
 pub use ids::{SessionId, UserId};

@@ -10,7 +10,7 @@ use super::{
 };
 use crate::{
     auth::SignedIn,
-    domain::{SessionId, UserId},
+    domain::{SessionId, UserId, device_name},
     entities::{session, user},
 };
 
@@ -135,7 +135,7 @@ impl Session {
     }
     /// A readable device name, e.g. "Firefox on Linux".
     async fn device_name(&self) -> Option<String> {
-        None
+        self.row.user_agent.as_deref().and_then(device_name)
     }
     async fn user_agent(&self) -> Option<&str> {
         self.row.user_agent.as_deref()

@@ -3,6 +3,7 @@ mod client_ip;
 mod graphiql;
 mod graphql;
 mod health;
+mod metrics;
 
 use std::time::Duration;
 
@@ -30,7 +31,12 @@ pub struct AppState {
     pub auth: AuthService,
     pub limits: GraphqlSettings,
     pub trusted_proxies: TrustedProxies,
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// When set, `/metrics` asks for it as a bearer token.
+    pub metrics_token: Option<String>,
 }
+
+pub use metrics::handle as metrics_handle;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -41,6 +47,8 @@ pub fn router(state: AppState, cors_origins: &[String]) -> Router {
         .route("/graphql/assets/{file}", get(graphiql::asset))
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
+        .route("/metrics", get(metrics::render))
+        .layer(axum::middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(cors(cors_origins))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))

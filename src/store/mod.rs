@@ -17,6 +17,33 @@ pub enum StoreError {
     Db(#[from] DbErr),
 }
 
+/// How full the connection pool is.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolStats {
+    pub size: u32,
+    pub idle: usize,
+}
+
+pub fn pool_stats(db: &sea_orm::DatabaseConnection) -> Option<PoolStats> {
+    match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            Some(PoolStats {
+                size: pool.size(),
+                idle: pool.num_idle(),
+            })
+        }
+        sea_orm::DbBackend::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            Some(PoolStats {
+                size: pool.size(),
+                idle: pool.num_idle(),
+            })
+        }
+        _ => None,
+    }
+}
+
 /// Names the unique key a failed insert collided with, by the constraint's column.
 fn unique_violation(err: DbErr) -> StoreError {
     match err.sql_err() {

@@ -10,6 +10,7 @@ mod audit;
 mod cli;
 mod fuzz;
 mod http;
+mod observability;
 mod protection;
 mod refresh;
 mod schema;
