@@ -1,6 +1,14 @@
 //! Builds the whole application — database, migrations, services, router, listener —
 //! the same way for production and for tests (which bind port 0).
-use std::{future::Future, net::SocketAddr, time::Duration};
+use std::{
+    future::Future,
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use anyhow::Context as _;
 use migration::{Migrator, MigratorTrait};
@@ -23,15 +31,22 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     db: DatabaseConnection,
+    statements: Arc<AtomicU64>,
 }
 
 impl Application {
     /// Connects, migrates, and binds `settings.bind_addr` (port 0 picks a free port).
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
-        let db = connect(settings).await?;
+        let mut db = connect(settings).await?;
         Migrator::up(&db, None)
             .await
             .context("running migrations")?;
+        let statements = Arc::new(AtomicU64::new(0));
+        let counter = statements.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+            metrics::counter!("db_statements_total").increment(1);
+        });
         let auth = auth_service(settings, db.clone()).await?;
         auth.spawn_pruning(settings.audit_retention);
         let state = AppState {
@@ -49,7 +64,13 @@ impl Application {
             listener,
             router: router(state, &settings.cors_origins),
             db,
+            statements,
         })
+    }
+
+    /// How many SQL statements this application has run so far.
+    pub fn statement_counter(&self) -> Arc<AtomicU64> {
+        self.statements.clone()
     }
 
     pub fn local_addr(&self) -> SocketAddr {

@@ -21,6 +21,7 @@ pub use account::{ChangePassword, NewAccount};
 pub use audit::EventPage;
 pub use error::AuthError;
 pub use sign_in::{Credentials, SignedIn};
+pub use staff::UserPage;
 
 use crate::{
     config::{Lifetimes, LockoutSettings, Settings},

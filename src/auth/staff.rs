@@ -2,14 +2,46 @@
 //! who is staff; these flows only act, and leave a trail naming who acted.
 use serde_json::json;
 
-use super::{AuthError, AuthService, ClientInfo, Principal, audit::About, now};
+use super::{AuthError, AuthService, ClientInfo, Principal, audit::About, now, sign_in::printable};
 use crate::{
-    domain::{SecurityEventKind, UserId},
+    domain::{InvalidInput, SecurityEventKind, UserId},
     entities::user,
     store::{self, sessions::RevokeReason},
 };
 
+/// One page of accounts, newest first.
+pub struct UserPage {
+    pub users: Vec<user::Model>,
+    pub has_next_page: bool,
+}
+
 impl AuthService {
+    /// Accounts whose username or email contains `search`, newest first.
+    pub async fn list_users(
+        &self,
+        search: Option<&str>,
+        first: i32,
+        after: Option<&str>,
+    ) -> Result<UserPage, AuthError> {
+        if !(0..=100).contains(&first) {
+            return Err(InvalidInput::new("first", "Ask for 0 to 100 users at a time.").into());
+        }
+        let before = after
+            .map(|cursor| {
+                UserId::parse(cursor).ok_or_else(|| InvalidInput::new("after", "Unknown cursor."))
+            })
+            .transpose()?;
+        let search = search.map(|s| printable(s, 254));
+        let mut users =
+            store::users::page(self.db(), search.as_deref(), before, first as u64 + 1).await?;
+        let has_next_page = users.len() > first as usize;
+        users.truncate(first as usize);
+        Ok(UserPage {
+            users,
+            has_next_page,
+        })
+    }
+
     /// An account by id; a malformed id is simply not found.
     pub async fn find_user(&self, id: &str) -> Result<Option<user::Model>, AuthError> {
         let Some(id) = UserId::parse(id) else {

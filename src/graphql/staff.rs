@@ -1,5 +1,8 @@
 //! The staff slice of the API: look after other people's accounts.
-use async_graphql::{Context, ID, Object};
+use async_graphql::{
+    Context, ID, Object,
+    connection::{Connection, Edge},
+};
 
 use super::{
     caller::{Caller, Staff, principal},
@@ -11,8 +14,32 @@ use crate::auth::AuthService;
 #[derive(Default)]
 pub struct StaffQuery;
 
+pub type UserConnection = Connection<String, User>;
+
 #[Object]
 impl StaffQuery {
+    /// Accounts newest first; `search` matches part of a username or email. **Staff only.**
+    #[graphql(guard = "Staff")]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        after: Option<String>,
+        search: Option<String>,
+    ) -> Result<UserConnection, ApiError> {
+        let page = ctx
+            .data_unchecked::<AuthService>()
+            .list_users(search.as_deref(), first.unwrap_or(20), after.as_deref())
+            .await?;
+        let mut connection = Connection::new(after.is_some(), page.has_next_page);
+        connection.edges = page
+            .users
+            .into_iter()
+            .map(|user| Edge::new(user.id.to_string(), User(user)))
+            .collect();
+        Ok(connection)
+    }
+
     /// An account by id, or null. **Staff only.**
     #[graphql(guard = "Staff")]
     async fn user(&self, ctx: &Context<'_>, id: ID) -> Result<Option<User>, ApiError> {

@@ -1,7 +1,10 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, prelude::Expr, sea_query::Condition,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    prelude::Expr,
+    sea_query::{Condition, LikeExpr},
 };
 
 use super::{StoreError, unique_violation};
@@ -185,4 +188,35 @@ pub async fn update_preferences(
         row.push_notifications = Set(on);
     }
     row.update(db).await
+}
+
+/// Accounts newest first (ids are time-ordered), strictly before `before`, whose
+/// username or email contains `search` (case-insensitive), at most `limit`.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    search: Option<&str>,
+    before: Option<UserId>,
+    limit: u64,
+) -> Result<Vec<user::Model>, DbErr> {
+    let mut query = Users::find().order_by_desc(user::Column::Id);
+    if let Some(search) = search.map(str::to_lowercase).filter(|s| !s.is_empty()) {
+        // `%` and `_` typed by a person are letters, not wildcards.
+        let escaped: String = search
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        let pattern = || LikeExpr::new(format!("%{escaped}%")).escape('\\');
+        query = query.filter(
+            Condition::any()
+                .add(user::Column::UsernameKey.like(pattern()))
+                .add(user::Column::EmailKey.like(pattern())),
+        );
+    }
+    if let Some(before) = before {
+        query = query.filter(user::Column::Id.lt(before.as_uuid()));
+    }
+    query.limit(limit).all(db).await
 }

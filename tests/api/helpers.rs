@@ -120,6 +120,7 @@ pub struct TestApp {
     /// Kept so the database and data directory outlive the server; shared by replicas.
     db: std::sync::Arc<TestDatabase>,
     _data_dir: TempDir,
+    statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
@@ -164,6 +165,7 @@ async fn spawn_on_shared(db: std::sync::Arc<TestDatabase>, overrides: &[(&str, &
         .await
         .expect("application builds");
     let addr = app.local_addr();
+    let statements = app.statement_counter();
     tokio::spawn(app.run_until(std::future::pending()));
     TestApp {
         addr,
@@ -173,6 +175,7 @@ async fn spawn_on_shared(db: std::sync::Arc<TestDatabase>, overrides: &[(&str, &
             .expect("HTTP client"),
         db,
         _data_dir: data_dir,
+        statements,
     }
 }
 
@@ -206,6 +209,11 @@ impl TestApp {
         let sql = format!("UPDATE users SET is_staff = true WHERE username = '{username}'");
         conn.execute_unprepared(&sql).await.expect("promote");
         conn.close().await.ok();
+    }
+
+    /// SQL statements the server has run so far.
+    pub fn statements(&self) -> u64 {
+        self.statements.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn database_url(&self) -> &str {

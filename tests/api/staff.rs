@@ -3,14 +3,19 @@ use serde_json::json;
 
 use crate::{
     backend_tests,
-    helpers::{Backend, PASSWORD, error_code, spawn_app},
+    helpers::{Backend, PASSWORD, error_code, spawn_app, spawn_app_with},
 };
 
 backend_tests!(
     staff_fields_refuse_everyone_else,
     staff_can_see_a_lock_and_lift_it,
     staff_can_end_every_session_of_an_account,
+    staff_list_and_search_users_page_by_page,
+    listing_users_with_their_sessions_costs_a_constant_number_of_queries,
 );
+
+const USERS: &str = "query($first: Int, $after: String, $search: String) { users(first: $first, after: $after, search: $search) { \
+    edges { cursor node { username sessions { id current user { username } } } } pageInfo { hasNextPage endCursor } } }";
 
 const UNLOCK: &str = "mutation($id: ID!) { unlockUser(id: $id) { id lockedUntil } }";
 const REVOKE_ALL: &str = "mutation($id: ID!) { revokeUserSessions(id: $id) }";
@@ -102,4 +107,86 @@ async fn staff_can_end_every_session_of_an_account(backend: Backend) {
         );
     }
     assert!(app.whoami(&admin.access).await.is_ok());
+}
+
+fn usernames(body: &serde_json::Value) -> Vec<String> {
+    body["data"]["users"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"))
+        .iter()
+        .map(|e| e["node"]["username"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn staff_list_and_search_users_page_by_page(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for name in ["amina", "yacine", "karim", "amine"] {
+        app.register(name).await;
+    }
+    let admin = app.register("admin").await;
+    app.promote_to_staff("admin").await;
+    let body = app
+        .graphql(Some(&admin.access), USERS, json!({ "first": 2 }))
+        .await;
+    assert_eq!(usernames(&body), ["admin", "amine"]);
+    let cursor = body["data"]["users"]["pageInfo"]["endCursor"]
+        .as_str()
+        .unwrap();
+    let body = app
+        .graphql(
+            Some(&admin.access),
+            USERS,
+            json!({ "first": 10, "after": cursor }),
+        )
+        .await;
+    assert_eq!(usernames(&body), ["karim", "yacine", "amina"]);
+    assert_eq!(body["data"]["users"]["pageInfo"]["hasNextPage"], false);
+    let body = app
+        .graphql(Some(&admin.access), USERS, json!({ "search": "AMIN" }))
+        .await;
+    assert_eq!(usernames(&body), ["amine", "amina"]);
+    let body = app
+        .graphql(Some(&admin.access), USERS, json!({ "search": "%" }))
+        .await;
+    assert_eq!(
+        usernames(&body),
+        Vec::<String>::new(),
+        "LIKE wildcards are matched literally"
+    );
+    let member = app.login("amina", None).await;
+    let body = app.graphql(Some(&member.access), USERS, json!({})).await;
+    assert_eq!(error_code(&body), Some("FORBIDDEN"));
+}
+
+async fn listing_users_with_their_sessions_costs_a_constant_number_of_queries(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        &[("RATE_LIMIT_REGISTER", "off"), ("RATE_LIMIT_LOGIN", "off")],
+    )
+    .await;
+    let admin = app.register("admin").await;
+    app.promote_to_staff("admin").await;
+    let mut costs = Vec::new();
+    for batch in 0..2 {
+        for i in 0..(5 * (batch + 1)) {
+            let name = format!("user{batch}x{i}");
+            app.register(&name).await;
+            app.login(&name, Some("second-device")).await;
+        }
+        let before = app.statements();
+        let body = app
+            .graphql(Some(&admin.access), USERS, json!({ "first": 50 }))
+            .await;
+        costs.push(app.statements() - before);
+        let listed = body["data"]["users"]["edges"].as_array().unwrap();
+        assert!(
+            listed
+                .iter()
+                .filter(|e| e["node"]["sessions"].as_array().unwrap().len() == 2)
+                .count()
+                >= 5
+        );
+    }
+    assert_eq!(costs[0], costs[1], "statements per request: {costs:?}");
+    assert!(costs[0] <= 4, "{costs:?}");
 }
