@@ -62,7 +62,7 @@ impl Application {
             .with_context(|| format!("binding {}", settings.bind_addr))?;
         Ok(Self {
             listener,
-            router: router(state, &settings.cors_origins),
+            router: router(state, &settings.cors_origins, settings.is_production()),
             db,
             statements,
         })

@@ -19,7 +19,7 @@ backend_tests!(
     batches_run_up_to_the_limit,
     too_deep_queries_are_refused_and_the_server_keeps_serving,
     graphql_response_json_gets_400_for_invalid_documents,
-    responses_carry_a_request_id,
+    responses_carry_a_request_id_and_security_headers,
 );
 
 const REGISTER: &str = r#"{"query":"mutation { register(input: { username: \"csrf\", email: \"csrf@example.dz\", password: \"correct horse battery staple\", passwordConfirm: \"correct horse battery staple\" }) { accessToken } }"}"#;
@@ -282,8 +282,24 @@ async fn graphql_response_json_gets_400_for_invalid_documents(backend: Backend) 
     assert_eq!(guarded.status(), StatusCode::OK);
 }
 
-async fn responses_carry_a_request_id(backend: Backend) {
+async fn responses_carry_a_request_id_and_security_headers(backend: Backend) {
     let app = spawn_app(backend).await;
     let response = app.http.get(app.url("/healthz")).send().await.unwrap();
     assert!(response.headers().contains_key("x-request-id"));
+    let response = app
+        .http
+        .post(app.url("/graphql"))
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    let headers = response.headers();
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+    assert!(
+        !headers.contains_key(header::STRICT_TRANSPORT_SECURITY),
+        "not in development"
+    );
 }
