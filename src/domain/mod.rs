@@ -6,7 +6,7 @@ mod preferences;
 mod username;
 
 pub use email::EmailAddress;
-pub use ids::{SessionId, UserId};
+pub use ids::{MailId, SessionId, TokenId, UserId};
 pub use password::{NewPassword, Password, PasswordWeakness};
 pub use preferences::{Language, Timezone};
 pub use username::Username;

@@ -1,5 +1,7 @@
 //! Database queries. Constraint violations become domain errors here, so nothing
 //! above this module ever looks at a `DbErr`.
+pub mod one_time_tokens;
+pub mod outbox;
 pub mod sessions;
 pub mod users;
 
