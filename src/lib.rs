@@ -15,6 +15,8 @@ pub mod entities;
 pub mod graphql;
 /// Routes, middleware and the GraphQL-over-HTTP handlers.
 pub mod http;
+/// Outgoing mail: the outbox worker, SMTP or log transport, templates.
+pub mod mail;
 /// Building and running the application.
 pub mod startup;
 /// Database queries; constraint violations become domain errors.

@@ -1,27 +1,30 @@
-//! Builds the whole application — database, migrations, services, router, listener —
-//! the same way for production and for tests (which bind port 0).
+//! Builds the whole application — database, migrations, services, router, listener,
+//! mail outbox worker — the same way for production and for tests (which bind port 0).
 use std::{future::Future, net::SocketAddr, time::Duration};
 
 use anyhow::Context as _;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
-use tokio::net::TcpListener;
+use secrecy::SecretString;
+use tokio::{net::TcpListener, sync::watch};
 
 use crate::{
     auth::{
         AuthService, Policy, keys,
         password::PasswordHasher,
-        tokens::{AccessTokens, RefreshTokens},
+        tokens::{AccessTokens, OneTimeTokens, RefreshTokens},
     },
     config::Settings,
     graphql::build_schema,
     http::{AppState, TrustedProxies, router},
+    mail::{OutboxWorker, Transport},
 };
 
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     db: DatabaseConnection,
+    mail_worker: OutboxWorker,
 }
 
 impl Application {
@@ -31,7 +34,15 @@ impl Application {
         Migrator::up(&db, None)
             .await
             .context("running migrations")?;
-        let auth = auth_service(settings, db.clone())?;
+        let secret = keys::load_server_secret(settings)?;
+        let auth = auth_service_with(settings, db.clone(), &secret)?;
+        let mail_worker = OutboxWorker::new(
+            settings,
+            db.clone(),
+            Transport::from_settings(settings)?,
+            OneTimeTokens::new(&secret),
+            auth.mail_queued(),
+        );
         let state = AppState {
             schema: build_schema(auth.clone(), &settings.graphql),
             auth,
@@ -45,6 +56,7 @@ impl Application {
             listener,
             router: router(state, &settings.cors_origins),
             db,
+            mail_worker,
         })
     }
 
@@ -54,19 +66,31 @@ impl Application {
             .expect("a bound listener has an address")
     }
 
-    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    /// Serves, and delivers queued mail, until `shutdown` completes; then finishes the
+    /// requests in flight and the message being sent. Both run in this one future, so
+    /// dropping it stops both.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let app = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("serving HTTP")?;
-        self.db.close().await.context("closing the database pool")?;
+        let Self {
+            listener,
+            router,
+            db,
+            mail_worker,
+        } = self;
+        let app = router.into_make_service_with_connect_info::<SocketAddr>();
+        let (stop_worker, worker_stop) = watch::channel(false);
+        let server = async move {
+            let served = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await;
+            let _ = stop_worker.send(true);
+            served
+        };
+        let (served, ()) = tokio::join!(server, mail_worker.run(worker_stop));
+        served.context("serving HTTP")?;
+        db.close().await.context("closing the database pool")?;
         Ok(())
     }
 }
@@ -92,17 +116,24 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
 
 /// The auth flows with their keys, hasher and policy.
 pub fn auth_service(settings: &Settings, db: DatabaseConnection) -> anyhow::Result<AuthService> {
-    let secret = keys::load_server_secret(settings)?;
+    auth_service_with(settings, db, &keys::load_server_secret(settings)?)
+}
+
+fn auth_service_with(
+    settings: &Settings,
+    db: DatabaseConnection,
+    secret: &SecretString,
+) -> anyhow::Result<AuthService> {
     Ok(AuthService::new(
         db,
         PasswordHasher::new(settings.password_hash_concurrency)?,
         AccessTokens::hs256(
-            &secret,
+            secret,
             &settings.jwt.issuer,
             &settings.jwt.audience,
             settings.lifetimes.access_token,
         ),
-        RefreshTokens::new(&secret),
+        RefreshTokens::new(secret),
         Policy::from_settings(settings),
     ))
 }

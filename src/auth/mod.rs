@@ -12,6 +12,7 @@ use std::{net::IpAddr, sync::Arc};
 
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
+use tokio::sync::Notify;
 
 pub use account::{ChangePassword, NewAccount};
 pub use error::AuthError;
@@ -69,6 +70,8 @@ struct Inner {
     access_tokens: AccessTokens,
     refresh_tokens: RefreshTokens,
     policy: Policy,
+    /// Woken after a transaction that queued mail commits.
+    mail_queued: Arc<Notify>,
 }
 
 impl AuthService {
@@ -85,6 +88,7 @@ impl AuthService {
             access_tokens,
             refresh_tokens,
             policy,
+            mail_queued: Arc::new(Notify::new()),
         }))
     }
 
@@ -94,6 +98,12 @@ impl AuthService {
 
     fn policy(&self) -> &Policy {
         &self.0.policy
+    }
+
+    /// Notified whenever a flow has queued mail, so the outbox worker need not wait
+    /// for its next poll.
+    pub fn mail_queued(&self) -> Arc<Notify> {
+        self.0.mail_queued.clone()
     }
 }
 
