@@ -1,4 +1,5 @@
-//! The command line: `serve` (default), `migrate`, `create-user`, `export-schema`.
+//! The command line: `serve` (default), `migrate`, `create-user`, `export-schema`,
+//! `issue-verification-tokens`.
 use std::io::{BufRead, IsTerminal};
 
 use anyhow::{Context as _, bail};
@@ -41,6 +42,10 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL) that `schema.graphql` must equal.
     ExportSchema,
+    /// Queue a verification email for every active account with an unverified email
+    /// and no live verification link; running it again queues nothing twice. A
+    /// running server's outbox worker sends them.
+    IssueVerificationTokens,
 }
 
 impl Cli {
@@ -66,6 +71,7 @@ impl Cli {
                 email,
                 staff,
             } => create_user(&settings, &username, &email, staff).await,
+            Command::IssueVerificationTokens => issue_verification_tokens(&settings).await,
             Command::ExportSchema => unreachable!("handled above"),
         }
     }
@@ -99,6 +105,21 @@ async fn create_user(
             Ok(())
         }
         Err(err) => bail!("cannot create the user: {}", describe(err)),
+    }
+}
+
+async fn issue_verification_tokens(settings: &Settings) -> anyhow::Result<()> {
+    let db = startup::connect(settings).await?;
+    Migrator::up(&db, None)
+        .await
+        .context("running migrations")?;
+    let auth = startup::auth_service(settings, db)?;
+    match auth.issue_verification_tokens().await {
+        Ok(queued) => {
+            println!("queued {queued} verification email(s)");
+            Ok(())
+        }
+        Err(err) => bail!("cannot queue verification emails: {}", describe(err)),
     }
 }
 

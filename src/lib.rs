@@ -1,9 +1,11 @@
 //! A GraphQL authentication service. Dependencies run one way:
 //! `http → graphql → auth → (domain, store → entities)`.
 
-/// Flows: register, login, refresh, sessions, password changes; tokens and hashing.
+/// Flows: register, login, refresh, sessions, password changes, reset and
+/// verification; tokens and hashing.
 pub mod auth;
-/// The command line (`serve`, `migrate`, `create-user`, `export-schema`).
+/// The command line (`serve`, `migrate`, `create-user`, `export-schema`,
+/// `issue-verification-tokens`).
 pub mod cli;
 /// Typed settings from the environment.
 pub mod config;

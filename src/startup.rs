@@ -134,6 +134,7 @@ fn auth_service_with(
             settings.lifetimes.access_token,
         ),
         RefreshTokens::new(secret),
+        OneTimeTokens::new(secret),
         Policy::from_settings(settings),
     ))
 }

@@ -4,13 +4,15 @@ use tracing::instrument;
 
 use super::{
     AuthError, AuthService, ClientInfo, Principal, SignedIn, now, password::Verification,
-    sign_in::device_of,
+    recovery::queue_notice, sign_in::device_of,
 };
 use crate::{
     domain::{EmailAddress, Language, NewPassword, Password, Timezone, UserId, Username},
     entities::user,
     store::{
         self,
+        one_time_tokens::TokenPurpose,
+        outbox::MailKind,
         sessions::RevokeReason,
         users::{NewUser, PreferenceChanges},
     },
@@ -35,7 +37,7 @@ pub struct ChangePassword {
 
 /// A new password and its confirmation, checked in the contract's order: the two must
 /// agree before anything is used up, then the policy decides.
-fn confirmed_new_password(
+pub(super) fn confirmed_new_password(
     password: String,
     confirm: String,
     field: &'static str,
@@ -57,7 +59,8 @@ fn optional<T>(
 }
 
 impl AuthService {
-    /// Creates an account and signs it in on the calling device.
+    /// Creates an account and signs it in on the calling device. The verification
+    /// email is queued in the same transaction as the account.
     #[instrument(name = "register", skip_all)]
     pub async fn register(
         &self,
@@ -99,7 +102,10 @@ impl AuthService {
         let signed_in = self
             .start_session(&txn, &user, device, false, client, now)
             .await?;
+        self.queue_token_mail(&txn, &user, TokenPurpose::EmailVerification, now)
+            .await?;
         txn.commit().await?;
+        self.wake_mail_worker();
         tracing::info!(user_id = %user.id, "registered");
         Ok(signed_in)
     }
@@ -142,7 +148,7 @@ impl AuthService {
 
     /// Changes the password and signs the current device in afresh: its old session
     /// and every access token issued before the change stop working; other sessions end
-    /// too unless `revoke_other_sessions` is false.
+    /// too unless `revoke_other_sessions` is false. A notice email is queued.
     #[instrument(name = "change_password", skip_all, fields(user_id = %principal.user_id))]
     pub async fn change_password(
         &self,
@@ -209,7 +215,9 @@ impl AuthService {
                 now,
             )
             .await?;
+        queue_notice(&txn, &user, MailKind::PasswordChanged, now).await?;
         txn.commit().await?;
+        self.wake_mail_worker();
         tracing::info!("password changed");
         Ok(signed_in)
     }

@@ -4,6 +4,7 @@ mod account;
 mod error;
 pub mod keys;
 pub mod password;
+mod recovery;
 mod sessions;
 mod sign_in;
 pub mod tokens;
@@ -16,6 +17,7 @@ use tokio::sync::Notify;
 
 pub use account::{ChangePassword, NewAccount};
 pub use error::AuthError;
+pub use recovery::ResetPassword;
 pub use sign_in::{Credentials, SignedIn};
 
 use crate::{
@@ -23,7 +25,7 @@ use crate::{
     domain::{SessionId, UserId},
 };
 use password::PasswordHasher;
-use tokens::{AccessTokens, RefreshTokens};
+use tokens::{AccessTokens, OneTimeTokens, RefreshTokens};
 
 /// Who is asking, as far as the transport can tell.
 #[derive(Debug, Clone, Default)]
@@ -40,6 +42,7 @@ pub struct Principal {
     pub user_id: UserId,
     pub session_id: SessionId,
     pub is_staff: bool,
+    pub email_verified: bool,
 }
 
 /// The rules the flows follow, from configuration.
@@ -48,6 +51,7 @@ pub struct Policy {
     pub lifetimes: Lifetimes,
     pub lockout: LockoutSettings,
     pub max_sessions_per_user: u64,
+    pub require_verified_email: bool,
 }
 
 impl Policy {
@@ -56,6 +60,7 @@ impl Policy {
             lifetimes: settings.lifetimes,
             lockout: settings.lockout,
             max_sessions_per_user: settings.max_sessions_per_user.max(1),
+            require_verified_email: settings.require_verified_email,
         }
     }
 }
@@ -69,6 +74,7 @@ struct Inner {
     hasher: PasswordHasher,
     access_tokens: AccessTokens,
     refresh_tokens: RefreshTokens,
+    one_time_tokens: OneTimeTokens,
     policy: Policy,
     /// Woken after a transaction that queued mail commits.
     mail_queued: Arc<Notify>,
@@ -80,6 +86,7 @@ impl AuthService {
         hasher: PasswordHasher,
         access_tokens: AccessTokens,
         refresh_tokens: RefreshTokens,
+        one_time_tokens: OneTimeTokens,
         policy: Policy,
     ) -> Self {
         Self(Arc::new(Inner {
@@ -87,6 +94,7 @@ impl AuthService {
             hasher,
             access_tokens,
             refresh_tokens,
+            one_time_tokens,
             policy,
             mail_queued: Arc::new(Notify::new()),
         }))
@@ -100,10 +108,20 @@ impl AuthService {
         &self.0.policy
     }
 
+    /// Whether fields marked for it need a verified email (`REQUIRE_VERIFIED_EMAIL`).
+    pub fn requires_verified_email(&self) -> bool {
+        self.0.policy.require_verified_email
+    }
+
     /// Notified whenever a flow has queued mail, so the outbox worker need not wait
     /// for its next poll.
     pub fn mail_queued(&self) -> Arc<Notify> {
         self.0.mail_queued.clone()
+    }
+
+    /// Call after the commit: a worker woken earlier would not see the row yet.
+    fn wake_mail_worker(&self) {
+        self.0.mail_queued.notify_one();
     }
 }
 

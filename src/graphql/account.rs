@@ -2,7 +2,7 @@
 use async_graphql::{Context, InputObject, Object};
 
 use super::{
-    caller::{Authenticated, Caller, principal},
+    caller::{Authenticated, Caller, VerifiedEmail, principal},
     error::ApiError,
     types::{AuthPayload, User},
 };
@@ -79,7 +79,8 @@ pub struct AccountMutation;
 
 #[Object]
 impl AccountMutation {
-    /// Creates an account and signs it in on this device.
+    /// Creates an account and signs it in on this device. A link to verify the email
+    /// address is emailed (see `verifyEmail`).
     async fn register(
         &self,
         ctx: &Context<'_>,
@@ -125,8 +126,9 @@ impl AccountMutation {
     }
 
     /// Changes the password. The current device gets a new session and tokens; access
-    /// tokens issued before the change stop working.
-    #[graphql(guard = "Authenticated")]
+    /// tokens issued before the change stop working. A notice is emailed.
+    /// With `REQUIRE_VERIFIED_EMAIL`, answers `EMAIL_NOT_VERIFIED` until the email is verified.
+    #[graphql(guard = "VerifiedEmail")]
     async fn change_password(
         &self,
         ctx: &Context<'_>,
@@ -146,7 +148,8 @@ impl AccountMutation {
     }
 
     /// Changes the fields given; leaves the others as they are.
-    #[graphql(guard = "Authenticated")]
+    /// With `REQUIRE_VERIFIED_EMAIL`, answers `EMAIL_NOT_VERIFIED` until the email is verified.
+    #[graphql(guard = "VerifiedEmail")]
     async fn update_preferences(
         &self,
         ctx: &Context<'_>,

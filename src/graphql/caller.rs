@@ -91,3 +91,19 @@ impl Guard for Staff {
         }
     }
 }
+
+/// Lets through callers with a live session whose email is verified, when
+/// `REQUIRE_VERIFIED_EMAIL` asks for it (`UNAUTHENTICATED` first when there is no
+/// session, then `EMAIL_NOT_VERIFIED`). With the setting off it is `Authenticated`.
+pub struct VerifiedEmail;
+
+impl Guard for VerifiedEmail {
+    async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
+        let me = principal(ctx).await?;
+        let auth = ctx.data_unchecked::<AuthService>();
+        if auth.requires_verified_email() && !me.email_verified {
+            return Err(ApiError::email_not_verified().into());
+        }
+        Ok(())
+    }
+}

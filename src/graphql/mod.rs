@@ -4,6 +4,7 @@ mod account;
 pub mod caller;
 pub mod error;
 mod loaders;
+mod recovery;
 mod sessions;
 mod types;
 
@@ -19,7 +20,11 @@ use loaders::{ActiveSessionsLoader, UserLoader};
 pub struct Query(account::AccountQuery, sessions::SessionQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(account::AccountMutation, sessions::SessionMutation);
+pub struct Mutation(
+    account::AccountMutation,
+    sessions::SessionMutation,
+    recovery::RecoveryMutation,
+);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
