@@ -4,10 +4,13 @@
 #![allow(clippy::unwrap_used)]
 
 mod helpers;
+mod smtp_sink;
 
 mod account;
 mod cli;
 mod http;
+mod mail;
+mod recovery;
 mod refresh;
 mod schema;
 mod sessions;
