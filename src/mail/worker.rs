@@ -102,14 +102,17 @@ impl OutboxWorker {
         let Some(row) = store::outbox::claim(&self.db, id, lease_until, now).await? else {
             return Ok(()); // another worker has it
         };
-        let outcome = match self.compose(&row).await? {
-            Some(message) => self.transport.send(&row.recipient, &message).await,
-            None => Err(SendError::Permanent(
-                "the message can no longer be composed".into(),
-            )),
-        };
-        let attempts = u32::try_from(row.attempts).unwrap_or(u32::MAX);
         let kind = row.kind.as_str();
+        let message = match self.compose(&row).await? {
+            Composed::Message(message) => message,
+            Composed::Dropped(reason) => {
+                store::outbox::mark_failed(&self.db, id, Utc::now(), reason).await?;
+                tracing::info!(mail_id = %id, kind, reason, "mail dropped, not sent");
+                return Ok(());
+            }
+        };
+        let outcome = self.transport.send(&row.recipient, &message).await;
+        let attempts = u32::try_from(row.attempts).unwrap_or(u32::MAX);
         let now = Utc::now();
         match outcome {
             Ok(()) => {
@@ -138,14 +141,13 @@ impl OutboxWorker {
     }
 
     /// Renders a row in its user's current language. The token of a link is derived
-    /// again from its row: the outbox never stores one. `None` when the row no longer
-    /// makes sense (an unknown kind, a vanished user or token).
-    async fn compose(&self, row: &mail_outbox::Model) -> Result<Option<Rendered>, DbErr> {
+    /// again from its row: the outbox never stores one.
+    async fn compose(&self, row: &mail_outbox::Model) -> Result<Composed, DbErr> {
         let Some(kind) = MailKind::parse(&row.kind) else {
-            return Ok(None);
+            return Ok(Composed::Dropped("unknown message kind"));
         };
         let Some(user) = store::users::find(&self.db, UserId::from(row.user_id)).await? else {
-            return Ok(None);
+            return Ok(Composed::Dropped("the account no longer exists"));
         };
         let language = Language::parse(&user.language).unwrap_or_default();
         let username = user.username.as_str();
@@ -156,12 +158,21 @@ impl OutboxWorker {
                 } else {
                     (TokenPurpose::EmailVerification, "verify-email")
                 };
-                let Some(token_id) = row.token_id.map(TokenId::from) else {
-                    return Ok(None);
+                let token_id = row.token_id.map(TokenId::from);
+                let token = match token_id {
+                    Some(id) => store::one_time_tokens::find(&self.db, id).await?,
+                    None => None,
                 };
-                let Some(token) = store::one_time_tokens::find(&self.db, token_id).await? else {
-                    return Ok(None);
+                let (Some(token_id), Some(token)) = (token_id, token) else {
+                    return Ok(Composed::Dropped("the message has no token"));
                 };
+                // A link that was used or replaced meanwhile (say, asked for three
+                // times during an SMTP outage) would only confuse: the live one goes out.
+                if token.used_at.is_some() {
+                    return Ok(Composed::Dropped(
+                        "its link was used or replaced before it could be sent",
+                    ));
+                }
                 let secret = self.tokens.derive(purpose, token_id, &token.nonce);
                 let link = SecretString::from(format!(
                     "{}/{path}?token={}",
@@ -186,8 +197,15 @@ impl OutboxWorker {
             MailKind::PasswordChanged => Template::PasswordChanged { username },
             MailKind::PasswordResetCompleted => Template::PasswordReset { username },
         };
-        Ok(Some(render(&template, language)))
+        Ok(Composed::Message(render(&template, language)))
     }
+}
+
+/// What a claimed row turns into.
+enum Composed {
+    Message(Rendered),
+    /// Nothing worth sending any more; the reason is kept as `last_error`.
+    Dropped(&'static str),
 }
 
 fn lifetime(from: DateTime<Utc>, to: DateTime<Utc>) -> Duration {
