@@ -1,4 +1,5 @@
-//! The command line: `serve` (default), `migrate`, `create-user`, `export-schema`.
+//! The command line: `serve` (default), `migrate`, `create-user`, `export-schema`,
+//! `issue-verification-tokens`, `verify-audit-chain`.
 use std::io::{BufRead, IsTerminal};
 
 use anyhow::{Context as _, bail};
@@ -6,6 +7,7 @@ use clap::{Parser, Subcommand};
 use migration::{Migrator, MigratorTrait};
 
 use crate::{
+    auth::AuthService,
     config::Settings,
     graphql,
     startup::{self, Application},
@@ -43,6 +45,10 @@ enum Command {
     ExportSchema,
     /// Walk the security trail's hash chain; exit 1 at the first altered or removed event.
     VerifyAuditChain,
+    /// Queue a verification email for every active account with an unverified email
+    /// and no live verification link; running it again queues nothing twice. A
+    /// running server's outbox worker sends them.
+    IssueVerificationTokens,
 }
 
 impl Cli {
@@ -69,6 +75,7 @@ impl Cli {
                 staff,
             } => create_user(&settings, &username, &email, staff).await,
             Command::VerifyAuditChain => verify_audit_chain(&settings).await,
+            Command::IssueVerificationTokens => issue_verification_tokens(&settings).await,
             Command::ExportSchema => unreachable!("handled above"),
         }
     }
@@ -91,11 +98,7 @@ async fn create_user(
     is_staff: bool,
 ) -> anyhow::Result<()> {
     let password = read_password()?;
-    let db = startup::connect(settings).await?;
-    Migrator::up(&db, None)
-        .await
-        .context("running migrations")?;
-    let auth = startup::auth_service(settings, db).await?;
+    let auth = migrated_auth_service(settings).await?;
     match auth.create_user(username, email, password, is_staff).await {
         Ok(user) => {
             println!("created user {} ({})", user.username, user.id);
@@ -107,11 +110,7 @@ async fn create_user(
 
 async fn verify_audit_chain(settings: &Settings) -> anyhow::Result<()> {
     use crate::store::events::ChainReport;
-    let db = startup::connect(settings).await?;
-    Migrator::up(&db, None)
-        .await
-        .context("running migrations")?;
-    let auth = startup::auth_service(settings, db).await?;
+    let auth = migrated_auth_service(settings).await?;
     match auth
         .verify_audit_chain()
         .await
@@ -128,6 +127,26 @@ async fn verify_audit_chain(settings: &Settings) -> anyhow::Result<()> {
             bail!("audit chain truncated: events up to {expected_last_id} are missing")
         }
     }
+}
+
+async fn issue_verification_tokens(settings: &Settings) -> anyhow::Result<()> {
+    let auth = migrated_auth_service(settings).await?;
+    match auth.issue_verification_tokens().await {
+        Ok(queued) => {
+            println!("queued {queued} verification email(s)");
+            Ok(())
+        }
+        Err(err) => bail!("cannot queue verification emails: {}", describe(err)),
+    }
+}
+
+/// The auth flows on a migrated database, for commands that act without a server.
+async fn migrated_auth_service(settings: &Settings) -> anyhow::Result<AuthService> {
+    let db = startup::connect(settings).await?;
+    Migrator::up(&db, None)
+        .await
+        .context("running migrations")?;
+    startup::auth_service(settings, db).await
 }
 
 fn describe(err: crate::auth::AuthError) -> String {

@@ -45,6 +45,26 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// How many argon2 computations may run at once; the rest wait their turn.
     pub password_hash_concurrency: usize,
+    /// Fields marked for it answer `EMAIL_NOT_VERIFIED` until the email is verified.
+    pub require_verified_email: bool,
+    pub mail: MailSettings,
+}
+
+/// Where outgoing mail goes and how the outbox worker retries it.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// `smtp://host:port`, `smtp://host?tls=required`, `smtps://user:pass@host`; it may
+    /// hold a password. `None`: messages are written to the log.
+    pub smtp_url: Option<SecretString>,
+    pub from: String,
+    /// Production refuses to write mail (reset links) to the log unless this is set.
+    pub to_log: bool,
+    /// How often the worker looks for due messages when nothing wakes it.
+    pub poll_interval: Duration,
+    /// The wait after the first failed attempt; it doubles with each further one.
+    pub retry_base: Duration,
+    /// After this many failed attempts a message is marked failed and left alone.
+    pub max_attempts: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -65,6 +85,8 @@ pub struct Lifetimes {
     /// No refresh slides a session past this, counted from the sign-in.
     pub session_max: Duration,
     pub refresh_reuse_grace: Duration,
+    pub password_reset_token: Duration,
+    pub email_verification_token: Duration,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -182,6 +204,8 @@ impl Settings {
                 short_session: vars.duration("SHORT_SESSION_TTL", "24h")?,
                 session_max: vars.duration("SESSION_MAX_TTL", "30d")?,
                 refresh_reuse_grace: vars.duration("REFRESH_REUSE_GRACE", "10s")?,
+                password_reset_token: vars.duration("PASSWORD_RESET_TTL", "1h")?,
+                email_verification_token: vars.duration("EMAIL_VERIFICATION_TTL", "48h")?,
             },
             max_sessions_per_user: vars.parse("MAX_SESSIONS_PER_USER", "20")?,
             lockout: LockoutSettings {
@@ -235,6 +259,17 @@ impl Settings {
                     .unwrap_or(2)
                     .to_string(),
             )?,
+            require_verified_email: vars.parse("REQUIRE_VERIFIED_EMAIL", "false")?,
+            mail: MailSettings {
+                smtp_url: vars.raw("SMTP_URL").map(SecretString::from),
+                from: vars
+                    .raw("MAIL_FROM")
+                    .unwrap_or_else(|| "graphql-auth <no-reply@localhost>".into()),
+                to_log: vars.parse("MAIL_TO_LOG", "false")?,
+                poll_interval: vars.duration("MAIL_POLL_INTERVAL", "2s")?,
+                retry_base: vars.duration("MAIL_RETRY_BASE", "30s")?,
+                max_attempts: vars.parse("MAIL_MAX_ATTEMPTS", "10")?,
+            },
         })
     }
 
@@ -349,6 +384,13 @@ mod tests {
         assert_eq!(s.jwt.issuer, "http://localhost:8000");
         assert_eq!(s.jwt.audience, "graphql-auth");
         assert!(s.graphql.graphiql);
+        assert_eq!(s.lifetimes.password_reset_token, Duration::from_secs(3600));
+        assert_eq!(
+            s.lifetimes.email_verification_token,
+            Duration::from_secs(48 * 3600)
+        );
+        assert!(!s.require_verified_email);
+        assert!(s.mail.smtp_url.is_none() && !s.mail.to_log);
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! A GraphQL authentication service. Dependencies run one way:
 //! `http → graphql → auth → (domain, store → entities)`.
 
-/// Flows: register, login, refresh, sessions, password changes; tokens and hashing.
+/// Flows: register, login, refresh, sessions, password changes, reset and
+/// verification; tokens and hashing.
 pub mod auth;
-/// The command line (`serve`, `migrate`, `create-user`, `export-schema`).
+/// The command line (`serve`, `migrate`, `create-user`, `export-schema`,
+/// `issue-verification-tokens`).
 pub mod cli;
 /// Typed settings from the environment.
 pub mod config;
@@ -15,6 +17,8 @@ pub mod entities;
 pub mod graphql;
 /// Routes, middleware and the GraphQL-over-HTTP handlers.
 pub mod http;
+/// Outgoing mail: the outbox worker, SMTP or log transport, templates.
+pub mod mail;
 /// Building and running the application.
 pub mod startup;
 /// Database queries; constraint violations become domain errors.

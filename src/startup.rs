@@ -1,5 +1,5 @@
-//! Builds the whole application — database, migrations, services, router, listener —
-//! the same way for production and for tests (which bind port 0).
+//! Builds the whole application — database, migrations, services, router, listener,
+//! mail outbox worker — the same way for production and for tests (which bind port 0).
 use std::{
     future::Future,
     net::SocketAddr,
@@ -13,18 +13,20 @@ use std::{
 use anyhow::Context as _;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
-use tokio::net::TcpListener;
+use secrecy::SecretString;
+use tokio::{net::TcpListener, sync::watch};
 
 use crate::{
     auth::{
         AuthService, Policy, keys,
         password::PasswordHasher,
         rate_limit::RateLimiter,
-        tokens::{AccessTokens, RefreshTokens},
+        tokens::{AccessTokens, OneTimeTokens, RefreshTokens},
     },
     config::Settings,
     graphql::build_schema,
     http::{AppState, TrustedProxies, metrics_handle, router},
+    mail::{OutboxWorker, Transport},
 };
 
 pub struct Application {
@@ -32,6 +34,7 @@ pub struct Application {
     router: axum::Router,
     db: DatabaseConnection,
     statements: Arc<AtomicU64>,
+    mail_worker: OutboxWorker,
 }
 
 impl Application {
@@ -47,8 +50,16 @@ impl Application {
             counter.fetch_add(1, Ordering::Relaxed);
             metrics::counter!("db_statements_total").increment(1);
         });
-        let auth = auth_service(settings, db.clone()).await?;
+        let secret = keys::load_server_secret(settings)?;
+        let auth = auth_service_with(settings, db.clone(), &secret).await?;
         auth.spawn_pruning(settings.audit_retention);
+        let mail_worker = OutboxWorker::new(
+            settings,
+            db.clone(),
+            Transport::from_settings(settings)?,
+            OneTimeTokens::new(&secret),
+            auth.mail_queued(),
+        );
         let state = AppState {
             schema: build_schema(auth.clone(), &settings.graphql),
             auth,
@@ -65,6 +76,7 @@ impl Application {
             router: router(state, &settings.cors_origins, settings.is_production()),
             db,
             statements,
+            mail_worker,
         })
     }
 
@@ -79,19 +91,32 @@ impl Application {
             .expect("a bound listener has an address")
     }
 
-    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    /// Serves, and delivers queued mail, until `shutdown` completes; then finishes the
+    /// requests in flight and the message being sent. Both run in this one future, so
+    /// dropping it stops both.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let app = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("serving HTTP")?;
-        self.db.close().await.context("closing the database pool")?;
+        let Self {
+            listener,
+            router,
+            db,
+            mail_worker,
+            statements: _,
+        } = self;
+        let app = router.into_make_service_with_connect_info::<SocketAddr>();
+        let (stop_worker, worker_stop) = watch::channel(false);
+        let server = async move {
+            let served = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await;
+            let _ = stop_worker.send(true);
+            served
+        };
+        let (served, ()) = tokio::join!(server, mail_worker.run(worker_stop));
+        served.context("serving HTTP")?;
+        db.close().await.context("closing the database pool")?;
         Ok(())
     }
 }
@@ -120,7 +145,14 @@ pub async fn auth_service(
     settings: &Settings,
     db: DatabaseConnection,
 ) -> anyhow::Result<AuthService> {
-    let secret = keys::load_server_secret(settings)?;
+    auth_service_with(settings, db, &keys::load_server_secret(settings)?).await
+}
+
+async fn auth_service_with(
+    settings: &Settings,
+    db: DatabaseConnection,
+    secret: &SecretString,
+) -> anyhow::Result<AuthService> {
     let limiter = match &settings.redis_url {
         Some(url) => {
             RateLimiter::redis(settings.rate_limits, url, &settings.redis_key_prefix).await?
@@ -131,13 +163,14 @@ pub async fn auth_service(
         db,
         PasswordHasher::new(settings.password_hash_concurrency)?,
         AccessTokens::hs256(
-            &secret,
+            secret,
             &settings.jwt.issuer,
             &settings.jwt.audience,
             settings.lifetimes.access_token,
         ),
-        RefreshTokens::new(&secret),
+        RefreshTokens::new(secret),
         limiter,
+        OneTimeTokens::new(secret),
         Policy::from_settings(settings),
     ))
 }

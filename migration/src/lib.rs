@@ -5,6 +5,8 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_create_users;
 mod m20261125_000002_create_sessions;
+mod m20261125_000003_create_one_time_tokens;
+mod m20261125_000004_create_mail_outbox;
 mod m20261125_000005_create_login_attempts;
 mod m20261125_000006_create_security_events;
 
@@ -16,6 +18,8 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_create_users::Migration),
             Box::new(m20261125_000002_create_sessions::Migration),
+            Box::new(m20261125_000003_create_one_time_tokens::Migration),
+            Box::new(m20261125_000004_create_mail_outbox::Migration),
             Box::new(m20261125_000005_create_login_attempts::Migration),
             Box::new(m20261125_000006_create_security_events::Migration),
         ]

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::{
     AuthError, AuthService, ClientInfo, Principal, SignedIn, audit::About, now,
-    password::Verification, rate_limit::Operation, sign_in::device_of,
+    password::Verification, rate_limit::Operation, recovery::queue_notice, sign_in::device_of,
 };
 use crate::{
     domain::{
@@ -16,6 +16,8 @@ use crate::{
     entities::user,
     store::{
         self,
+        one_time_tokens::TokenPurpose,
+        outbox::MailKind,
         sessions::RevokeReason,
         users::{NewUser, PreferenceChanges},
     },
@@ -40,7 +42,7 @@ pub struct ChangePassword {
 
 /// A new password and its confirmation, checked in the contract's order: the two must
 /// agree before anything is used up, then the policy decides.
-fn confirmed_new_password(
+pub(super) fn confirmed_new_password(
     password: String,
     confirm: String,
     field: &'static str,
@@ -62,7 +64,8 @@ fn optional<T>(
 }
 
 impl AuthService {
-    /// Creates an account and signs it in on the calling device.
+    /// Creates an account and signs it in on the calling device. The verification
+    /// email is queued in the same transaction as the account.
     #[instrument(name = "register", skip_all)]
     pub async fn register(
         &self,
@@ -105,9 +108,18 @@ impl AuthService {
         let signed_in = self
             .start_session(&txn, &user, device, false, client, now)
             .await?;
+        self.queue_token_mail(&txn, &user, TokenPurpose::EmailVerification, now)
+            .await?;
         txn.commit().await?;
+        self.wake_mail_worker();
         self.record(SecurityEventKind::Registered, client, signed_in.about())
             .await;
+        self.record(
+            SecurityEventKind::EmailVerificationSent,
+            client,
+            signed_in.about(),
+        )
+        .await;
         Ok(signed_in)
     }
 
@@ -149,7 +161,7 @@ impl AuthService {
 
     /// Changes the password and signs the current device in afresh: its old session
     /// and every access token issued before the change stop working; other sessions end
-    /// too unless `revoke_other_sessions` is false.
+    /// too unless `revoke_other_sessions` is false. A notice email is queued.
     #[instrument(name = "change_password", skip_all, fields(user_id = %principal.user_id))]
     pub async fn change_password(
         &self,
@@ -216,7 +228,9 @@ impl AuthService {
                 now,
             )
             .await?;
+        queue_notice(&txn, &user, MailKind::PasswordChanged, now).await?;
         txn.commit().await?;
+        self.wake_mail_worker();
         let about = About {
             detail: Some(json!({ "otherSessionsEnded": input.revoke_other_sessions })),
             ..signed_in.about()

@@ -7,6 +7,7 @@ pub mod keys;
 mod maintenance;
 pub mod password;
 pub mod rate_limit;
+mod recovery;
 mod sessions;
 mod sign_in;
 mod staff;
@@ -16,10 +17,12 @@ use std::{net::IpAddr, sync::Arc};
 
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
+use tokio::sync::Notify;
 
 pub use account::{ChangePassword, NewAccount};
 pub use audit::EventPage;
 pub use error::AuthError;
+pub use recovery::ResetPassword;
 pub use sign_in::{Credentials, SignedIn};
 pub use staff::UserPage;
 
@@ -29,7 +32,7 @@ use crate::{
 };
 use password::PasswordHasher;
 use rate_limit::{Operation, RateLimiter, Scope};
-use tokens::{AccessTokens, RefreshTokens};
+use tokens::{AccessTokens, OneTimeTokens, RefreshTokens};
 
 /// Who is asking, as far as the transport can tell.
 #[derive(Debug, Clone, Default)]
@@ -46,6 +49,7 @@ pub struct Principal {
     pub user_id: UserId,
     pub session_id: SessionId,
     pub is_staff: bool,
+    pub email_verified: bool,
 }
 
 impl Principal {
@@ -65,6 +69,7 @@ pub struct Policy {
     pub lifetimes: Lifetimes,
     pub lockout: LockoutSettings,
     pub max_sessions_per_user: u64,
+    pub require_verified_email: bool,
 }
 
 impl Policy {
@@ -73,6 +78,7 @@ impl Policy {
             lifetimes: settings.lifetimes,
             lockout: settings.lockout,
             max_sessions_per_user: settings.max_sessions_per_user.max(1),
+            require_verified_email: settings.require_verified_email,
         }
     }
 }
@@ -87,7 +93,10 @@ struct Inner {
     access_tokens: AccessTokens,
     refresh_tokens: RefreshTokens,
     limiter: RateLimiter,
+    one_time_tokens: OneTimeTokens,
     policy: Policy,
+    /// Woken after a transaction that queued mail commits.
+    mail_queued: Arc<Notify>,
 }
 
 impl AuthService {
@@ -97,6 +106,7 @@ impl AuthService {
         access_tokens: AccessTokens,
         refresh_tokens: RefreshTokens,
         limiter: RateLimiter,
+        one_time_tokens: OneTimeTokens,
         policy: Policy,
     ) -> Self {
         Self(Arc::new(Inner {
@@ -105,7 +115,9 @@ impl AuthService {
             access_tokens,
             refresh_tokens,
             limiter,
+            one_time_tokens,
             policy,
+            mail_queued: Arc::new(Notify::new()),
         }))
     }
 
@@ -148,6 +160,22 @@ impl AuthService {
         Err(AuthError::RateLimited {
             retry_after: limited.retry_after,
         })
+    }
+
+    /// Whether fields marked for it need a verified email (`REQUIRE_VERIFIED_EMAIL`).
+    pub fn requires_verified_email(&self) -> bool {
+        self.0.policy.require_verified_email
+    }
+
+    /// Notified whenever a flow has queued mail, so the outbox worker need not wait
+    /// for its next poll.
+    pub fn mail_queued(&self) -> Arc<Notify> {
+        self.0.mail_queued.clone()
+    }
+
+    /// Call after the commit: a worker woken earlier would not see the row yet.
+    fn wake_mail_worker(&self) {
+        self.0.mail_queued.notify_one();
     }
 }
 

@@ -38,6 +38,7 @@ impl AuthService {
             user_id: verified.user_id,
             session_id: verified.session_id,
             is_staff: user.is_staff,
+            email_verified: user.email_verified,
         })
     }
 

@@ -1,16 +1,21 @@
-//! Access tokens (JWT, verified with the algorithm pinned) and opaque refresh tokens.
+//! Access tokens (JWT, verified with the algorithm pinned), opaque refresh tokens, and
+//! the one-time tokens of password-reset and verification links.
 use std::{collections::HashMap, time::Duration};
 
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::domain::{SessionId, UserId};
+use crate::{
+    domain::{SessionId, TokenId, UserId},
+    store::one_time_tokens::TokenPurpose,
+};
 
 /// At most this much clock skew is forgiven on `exp` (jsonwebtoken's default is 60 s).
 const LEEWAY_SECS: u64 = 5;
@@ -194,6 +199,79 @@ impl RefreshTokens {
     }
 }
 
+/// The tokens of password-reset and email-verification links:
+/// `base64url(HMAC(key, purpose ‖ row id ‖ nonce))`, 256 bits, with a fresh 128-bit
+/// random nonce per token.
+///
+/// The row keeps the nonce and the token's SHA-256 (for the look-up). The outbox
+/// keeps only the row id: the mail worker derives the token again when it writes the
+/// link, so neither table, nor a dump of both, yields a usable token without the
+/// server secret.
+#[derive(Clone)]
+pub struct OneTimeTokens {
+    key: Vec<u8>,
+}
+
+/// What the database keeps of a new token; the token itself is derived when needed.
+pub struct IssuedOneTimeToken {
+    pub id: TokenId,
+    pub nonce: String,
+    pub hash: String,
+}
+
+impl OneTimeTokens {
+    const NONCE_BYTES: usize = 16;
+    /// Longer input is not a token we made; it is not even hashed.
+    const MAX_TOKEN_CHARS: usize = 64;
+
+    pub fn new(server_secret: &SecretString) -> Self {
+        let mut mac = HmacSha256::new_from_slice(server_secret.expose_secret().as_bytes())
+            .expect("HMAC accepts keys of any length");
+        mac.update(b"graphql-auth one-time-token key v1");
+        Self {
+            key: mac.finalize().into_bytes().to_vec(),
+        }
+    }
+
+    /// A new token's row data: a fresh id and nonce, and the hash to look it up by.
+    pub fn issue(&self, purpose: TokenPurpose) -> IssuedOneTimeToken {
+        let mut nonce = [0u8; Self::NONCE_BYTES];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let id = TokenId::new();
+        let nonce = URL_SAFE_NO_PAD.encode(nonce);
+        let hash = Self::hash(self.derive(purpose, id, &nonce).expose_secret());
+        IssuedOneTimeToken { id, nonce, hash }
+    }
+
+    /// The token of a row, for the link in its email.
+    pub fn derive(&self, purpose: TokenPurpose, id: TokenId, nonce: &str) -> SecretString {
+        let mut mac =
+            HmacSha256::new_from_slice(&self.key).expect("HMAC accepts keys of any length");
+        mac.update(purpose.as_str().as_bytes());
+        mac.update(b"\0");
+        mac.update(id.as_uuid().as_bytes());
+        mac.update(nonce.as_bytes());
+        SecretString::from(URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
+    }
+
+    /// What the database stores and is searched by: the token's SHA-256, in hex.
+    pub fn hash(token: &str) -> String {
+        let digest = Sha256::digest(token.as_bytes());
+        hex_prefix(&digest, digest.len())
+    }
+
+    /// The look-up hash of a presented token; `None` when it cannot be one of ours.
+    pub fn hash_presented(token: &str) -> Option<String> {
+        let token = token.trim();
+        let plausible = !token.is_empty()
+            && token.len() <= Self::MAX_TOKEN_CHARS
+            && token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        plausible.then(|| Self::hash(token))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,5 +330,28 @@ mod tests {
         assert_eq!(r.decode(&URL_SAFE_NO_PAD.encode(bytes)), None);
         assert_eq!(RefreshTokens::new(&secret("other")).decode(&token), None);
         assert_eq!(r.decode("not a token"), None);
+    }
+
+    #[test]
+    fn one_time_tokens_are_bound_to_purpose_row_nonce_and_secret() {
+        let tokens = OneTimeTokens::new(&secret("server-secret"));
+        let issued = tokens.issue(TokenPurpose::PasswordReset);
+        let token = tokens.derive(TokenPurpose::PasswordReset, issued.id, &issued.nonce);
+        let token = token.expose_secret();
+        assert_eq!(token.len(), 43, "256 bits, base64url without padding");
+        assert_eq!(
+            OneTimeTokens::hash_presented(token),
+            Some(issued.hash.clone())
+        );
+        let for_verification =
+            tokens.derive(TokenPurpose::EmailVerification, issued.id, &issued.nonce);
+        assert_ne!(for_verification.expose_secret(), token);
+        let other_secret = OneTimeTokens::new(&secret("other"));
+        let elsewhere = other_secret.derive(TokenPurpose::PasswordReset, issued.id, &issued.nonce);
+        assert_ne!(elsewhere.expose_secret(), token);
+        let again = tokens.issue(TokenPurpose::PasswordReset);
+        assert_ne!(again.nonce, issued.nonce);
+        assert_eq!(OneTimeTokens::hash_presented("not a token!"), None);
+        assert_eq!(OneTimeTokens::hash_presented(&"a".repeat(65)), None);
     }
 }

@@ -52,3 +52,11 @@ id_type!(
     /// One sign-in on one device; access tokens carry it as `sid`.
     SessionId
 );
+id_type!(
+    /// A password-reset or email-verification token's row; the token is derived from it.
+    TokenId
+);
+id_type!(
+    /// One message in the mail outbox.
+    MailId
+);

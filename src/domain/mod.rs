@@ -10,7 +10,7 @@ mod username;
 pub use device::device_name;
 pub use email::EmailAddress;
 pub use events::SecurityEventKind;
-pub use ids::{SessionId, UserId};
+pub use ids::{MailId, SessionId, TokenId, UserId};
 pub use password::{NewPassword, Password, PasswordWeakness};
 pub use preferences::{Language, Timezone};
 pub use username::Username;

@@ -1,6 +1,8 @@
 //! SeaORM entities: the tables as the database sees them, no logic.
 pub mod audit_chain;
 pub mod login_attempt;
+pub mod mail_outbox;
+pub mod one_time_token;
 pub mod security_event;
 pub mod session;
 pub mod user;

@@ -2,19 +2,11 @@
 use async_graphql::{Context, InputObject, Object};
 
 use super::{
-    caller::{Authenticated, Caller, principal},
+    caller::{Authenticated, VerifiedEmail, auth, caller, principal},
     error::ApiError,
     types::{AuthPayload, User},
 };
-use crate::auth::{AuthService, ChangePassword, Credentials, NewAccount};
-
-fn auth<'a>(ctx: &Context<'a>) -> &'a AuthService {
-    ctx.data_unchecked::<AuthService>()
-}
-
-fn caller<'a>(ctx: &Context<'a>) -> &'a Caller {
-    ctx.data_unchecked::<Caller>()
-}
+use crate::auth::{ChangePassword, Credentials, NewAccount};
 
 #[derive(InputObject)]
 pub struct RegisterInput {
@@ -79,7 +71,8 @@ pub struct AccountMutation;
 
 #[Object]
 impl AccountMutation {
-    /// Creates an account and signs it in on this device.
+    /// Creates an account and signs it in on this device. A link to verify the email
+    /// address is emailed (see `verifyEmail`).
     async fn register(
         &self,
         ctx: &Context<'_>,
@@ -128,8 +121,9 @@ impl AccountMutation {
     }
 
     /// Changes the password. The current device gets a new session and tokens; access
-    /// tokens issued before the change stop working.
-    #[graphql(guard = "Authenticated")]
+    /// tokens issued before the change stop working. A notice is emailed.
+    /// With `REQUIRE_VERIFIED_EMAIL`, answers `EMAIL_NOT_VERIFIED` until the email is verified.
+    #[graphql(guard = "VerifiedEmail")]
     async fn change_password(
         &self,
         ctx: &Context<'_>,
@@ -149,7 +143,8 @@ impl AccountMutation {
     }
 
     /// Changes the fields given; leaves the others as they are.
-    #[graphql(guard = "Authenticated")]
+    /// With `REQUIRE_VERIFIED_EMAIL`, answers `EMAIL_NOT_VERIFIED` until the email is verified.
+    #[graphql(guard = "VerifiedEmail")]
     async fn update_preferences(
         &self,
         ctx: &Context<'_>,

@@ -63,6 +63,16 @@ impl Caller {
     }
 }
 
+/// The auth flows, shared by every request.
+pub fn auth<'a>(ctx: &Context<'a>) -> &'a AuthService {
+    ctx.data_unchecked::<AuthService>()
+}
+
+/// Who sends this request.
+pub fn caller<'a>(ctx: &Context<'a>) -> &'a Caller {
+    ctx.data_unchecked::<Caller>()
+}
+
 /// The principal of this request, or `UNAUTHENTICATED`.
 pub async fn principal(ctx: &Context<'_>) -> Result<Principal, ApiError> {
     let auth = ctx.data_unchecked::<AuthService>();
@@ -89,5 +99,21 @@ impl Guard for Staff {
         } else {
             Err(ApiError::forbidden().into())
         }
+    }
+}
+
+/// Lets through callers with a live session whose email is verified, when
+/// `REQUIRE_VERIFIED_EMAIL` asks for it (`UNAUTHENTICATED` first when there is no
+/// session, then `EMAIL_NOT_VERIFIED`). With the setting off it is `Authenticated`.
+pub struct VerifiedEmail;
+
+impl Guard for VerifiedEmail {
+    async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
+        let me = principal(ctx).await?;
+        let auth = ctx.data_unchecked::<AuthService>();
+        if auth.requires_verified_email() && !me.email_verified {
+            return Err(ApiError::email_not_verified().into());
+        }
+        Ok(())
     }
 }

@@ -101,6 +101,13 @@ impl ApiError {
         Self::new(ErrorCode::Forbidden, "You are not allowed to do this.")
     }
 
+    pub fn email_not_verified() -> Self {
+        Self::new(
+            ErrorCode::EmailNotVerified,
+            "Verify your email address first: follow the link we sent you.",
+        )
+    }
+
     pub fn internal() -> Self {
         Self::new(
             ErrorCode::Internal,

@@ -6,6 +6,7 @@ pub mod error;
 mod events;
 mod limits;
 mod loaders;
+mod recovery;
 mod sessions;
 mod staff;
 mod types;
@@ -30,6 +31,7 @@ pub struct Query(
 pub struct Mutation(
     account::AccountMutation,
     sessions::SessionMutation,
+    recovery::RecoveryMutation,
     staff::StaffMutation,
 );
 

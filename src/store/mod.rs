@@ -2,6 +2,8 @@
 //! above this module ever looks at a `DbErr`.
 pub mod events;
 pub mod lockout;
+pub mod one_time_tokens;
+pub mod outbox;
 pub mod sessions;
 pub mod users;
 

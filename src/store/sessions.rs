@@ -22,6 +22,7 @@ pub enum RevokeReason {
     ReplacedBySameDevice,
     SessionLimit,
     PasswordChanged,
+    PasswordReset,
     RefreshTokenReused,
 }
 
@@ -35,6 +36,7 @@ impl RevokeReason {
             Self::ReplacedBySameDevice => "replaced_by_same_device",
             Self::SessionLimit => "session_limit",
             Self::PasswordChanged => "password_changed",
+            Self::PasswordReset => "password_reset",
             Self::RefreshTokenReused => "refresh_token_reused",
         }
     }

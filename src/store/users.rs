@@ -105,6 +105,17 @@ pub async fn find_by_login(
         .await
 }
 
+/// The account with this email address (any case).
+pub async fn find_by_email(
+    db: &impl ConnectionTrait,
+    email: &str,
+) -> Result<Option<user::Model>, DbErr> {
+    Users::find()
+        .filter(user::Column::EmailKey.eq(EmailAddress::key_of(email)))
+        .one(db)
+        .await
+}
+
 /// A successful sign-in: the failure count starts over.
 pub async fn record_login(
     db: &impl ConnectionTrait,
@@ -150,6 +161,29 @@ pub async fn set_password(
     Users::update_many()
         .col_expr(user::Column::PasswordHash, Expr::val(hash))
         .col_expr(user::Column::PasswordChangedAt, Expr::val(Some(now)))
+        .filter(user::Column::Id.eq(id.as_uuid()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends a lockout and starts the failure count over.
+pub async fn unlock(db: &impl ConnectionTrait, id: UserId) -> Result<(), DbErr> {
+    Users::update_many()
+        .col_expr(user::Column::FailedLoginCount, Expr::val(0))
+        .col_expr(
+            user::Column::LockedUntil,
+            Expr::val(Option::<DateTime<Utc>>::None),
+        )
+        .filter(user::Column::Id.eq(id.as_uuid()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn mark_email_verified(db: &impl ConnectionTrait, id: UserId) -> Result<(), DbErr> {
+    Users::update_many()
+        .col_expr(user::Column::EmailVerified, Expr::val(true))
         .filter(user::Column::Id.eq(id.as_uuid()))
         .exec(db)
         .await?;

@@ -56,6 +56,7 @@ async fn a_user_reads_their_own_trail_newest_first_page_by_page(backend: Backend
             "LOGGED_OUT",
             "TOKEN_REFRESHED",
             "LOGIN_SUCCEEDED",
+            "EMAIL_VERIFICATION_SENT",
             "REGISTERED"
         ]
     );
@@ -79,7 +80,7 @@ async fn a_user_reads_their_own_trail_newest_first_page_by_page(backend: Backend
         )
         .await;
     let second = &second["data"]["securityEvents"];
-    assert_eq!(kinds(second), ["REGISTERED"]);
+    assert_eq!(kinds(second), ["EMAIL_VERIFICATION_SENT", "REGISTERED"]);
     assert_eq!(second["pageInfo"]["hasNextPage"], false);
     assert_eq!(second["pageInfo"]["hasPreviousPage"], true);
 
@@ -159,7 +160,10 @@ async fn staff_filters_the_trail_by_user_and_kind_and_nobody_else_can(backend: B
     let body = app
         .graphql(Some(&admin), AUTH_EVENTS, json!({ "user": amina.user_id }))
         .await;
-    assert_eq!(kinds(&body["data"]["authEvents"]), ["REGISTERED"]);
+    assert_eq!(
+        kinds(&body["data"]["authEvents"]),
+        ["EMAIL_VERIFICATION_SENT", "REGISTERED"]
+    );
     let body = app
         .graphql(Some(&admin), AUTH_EVENTS, json!({ "kind": "REGISTERED" }))
         .await;
@@ -197,7 +201,7 @@ async fn the_chain_finds_an_altered_or_removed_event(backend: Backend) {
     app.graphql(Some(&me.access), "mutation { logoutAll }", json!({}))
         .await;
     let (ok, report) = verify(&app);
-    assert!(ok && report.contains("intact: 5 events"), "{report}");
+    assert!(ok && report.contains("intact: 6 events"), "{report}");
 
     let db = Database::connect(app.database_url()).await.unwrap();
     // Someone rewrites where a sign-in came from.

@@ -8,10 +8,16 @@ use serde_json::json;
 
 use crate::{
     backend_tests,
-    helpers::{Backend, JWT_SECRET, TestDatabase, spawn_app_on},
+    helpers::{
+        Backend, JWT_SECRET, MAIL_WAIT, TestDatabase, as_pairs, mail_settings, spawn_app_on,
+    },
+    smtp_sink::SmtpSink,
 };
 
-backend_tests!(create_user_reads_the_password_from_stdin_and_the_account_signs_in);
+backend_tests!(
+    create_user_reads_the_password_from_stdin_and_the_account_signs_in,
+    issue_verification_tokens_queues_one_mail_per_unverified_account_once,
+);
 
 fn binary() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_graphql-auth"));
@@ -69,6 +75,88 @@ async fn create_user_reads_the_password_from_stdin_and_the_account_signs_in(back
         .graphql(Some(token), "{ me { isStaff } }", json!({}))
         .await;
     assert_eq!(me["data"]["me"]["isStaff"], true);
+}
+
+/// Runs `create-user` on this database; the account gets no verification mail.
+fn create_user(db_url: &str, data_dir: &std::path::Path, username: &str) {
+    let mut child = binary()
+        .args([
+            "create-user",
+            "--username",
+            username,
+            "--email",
+            &format!("{username}@example.dz"),
+        ])
+        .env("DATABASE_URL", db_url)
+        .env("DATA_DIR", data_dir)
+        .env("JWT_SECRET", JWT_SECRET)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a decent passphrase\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+async fn issue_verification_tokens_queues_one_mail_per_unverified_account_once(backend: Backend) {
+    let db = TestDatabase::new(backend).await;
+    let db_url = db.url.clone();
+    let data_dir = tempfile::tempdir().unwrap();
+    create_user(&db_url, data_dir.path(), "first-admin");
+    create_user(&db_url, data_dir.path(), "second-admin");
+    let sink = SmtpSink::start().await;
+    let app = spawn_app_on(db, &as_pairs(&mail_settings(&sink, &[]))).await;
+    // Registered through the API: it already holds a live link and gets no second one.
+    app.register("amina").await;
+    sink.wait_for(1, MAIL_WAIT).await;
+
+    let issue = || {
+        let output = binary()
+            .arg("issue-verification-tokens")
+            .env("DATABASE_URL", &db_url)
+            .env("DATA_DIR", data_dir.path())
+            .env("JWT_SECRET", JWT_SECRET)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    assert_eq!(issue(), "queued 2 verification email(s)\n");
+    assert_eq!(issue(), "queued 0 verification email(s)\n");
+
+    let received = sink.wait_for(3, MAIL_WAIT).await;
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let mut recipients: Vec<&str> = received[1..].iter().map(|m| m.to()).collect();
+    recipients.sort();
+    assert_eq!(
+        recipients,
+        ["first-admin@example.dz", "second-admin@example.dz"]
+    );
+    assert_eq!(sink.received().len(), 3);
+    // The link queued by the command works on the server.
+    let body = app
+        .graphql(
+            None,
+            "mutation($t: String!) { verifyEmail(token: $t) { username emailVerified } }",
+            json!({ "t": received[1].token("verify-email") }),
+        )
+        .await;
+    assert_eq!(body["data"]["verifyEmail"]["emailVerified"], true, "{body}");
 }
 
 #[test]

@@ -6,6 +6,8 @@ use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
+use crate::smtp_sink::SmtpSink;
+
 pub const PASSWORD: &str = "correct horse battery staple";
 /// The signing secret every test server uses, so tests can forge tokens with it.
 pub const JWT_SECRET: &str = "test-secret-0123456789abcdef0123456789abcdef";
@@ -117,9 +119,13 @@ impl Drop for TestDatabase {
 pub struct TestApp {
     pub addr: SocketAddr,
     pub http: reqwest::Client,
-    /// Kept so the database and data directory outlive the server; shared by replicas.
-    db: std::sync::Arc<TestDatabase>,
+    /// The database the server uses; kept so it outlives the server. `None` for a
+    /// second instance on another app's database.
+    db: Option<TestDatabase>,
+    db_url: String,
     _data_dir: TempDir,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<anyhow::Result<()>>,
     statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
@@ -155,18 +161,28 @@ pub fn test_settings(
 }
 
 pub async fn spawn_app_on(db: TestDatabase, overrides: &[(&str, &str)]) -> TestApp {
-    spawn_on_shared(std::sync::Arc::new(db), overrides).await
+    let url = db.url.clone();
+    start(Some(db), url, overrides).await
 }
 
-async fn spawn_on_shared(db: std::sync::Arc<TestDatabase>, overrides: &[(&str, &str)]) -> TestApp {
+/// Another instance of the service on `first`'s database, as a second replica would
+/// be. Keep `first` alive for as long as this one runs.
+pub async fn spawn_replica(first: &TestApp, overrides: &[(&str, &str)]) -> TestApp {
+    start(None, first.db_url.clone(), overrides).await
+}
+
+async fn start(db: Option<TestDatabase>, db_url: String, overrides: &[(&str, &str)]) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
-    let settings = test_settings(&db.url, data_dir.path(), overrides);
+    let settings = test_settings(&db_url, data_dir.path(), overrides);
     let app = Application::build(&settings)
         .await
         .expect("application builds");
     let addr = app.local_addr();
     let statements = app.statement_counter();
-    tokio::spawn(app.run_until(std::future::pending()));
+    let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
     TestApp {
         addr,
         http: reqwest::Client::builder()
@@ -174,7 +190,10 @@ async fn spawn_on_shared(db: std::sync::Arc<TestDatabase>, overrides: &[(&str, &
             .build()
             .expect("HTTP client"),
         db,
+        db_url,
         _data_dir: data_dir,
+        shutdown,
+        server,
         statements,
     }
 }
@@ -200,15 +219,15 @@ pub const AUTH_PAYLOAD: &str = "accessToken refreshToken tokenType accessTokenEx
 impl TestApp {
     /// Another instance of the service on the same database: a replica.
     pub async fn replica(&self, overrides: &[(&str, &str)]) -> TestApp {
-        spawn_on_shared(self.db.clone(), overrides).await
+        spawn_replica(self, overrides).await
     }
 
     /// Gives an account staff rights, as an operator would with `create-user --staff`.
     pub async fn promote_to_staff(&self, username: &str) {
-        let conn = Database::connect(&self.db.url).await.expect("connect");
-        let sql = format!("UPDATE users SET is_staff = true WHERE username = '{username}'");
-        conn.execute_unprepared(&sql).await.expect("promote");
-        conn.close().await.ok();
+        self.execute_sql(&format!(
+            "UPDATE users SET is_staff = true WHERE username = '{username}'"
+        ))
+        .await;
     }
 
     /// SQL statements the server has run so far.
@@ -217,7 +236,29 @@ impl TestApp {
     }
 
     pub fn database_url(&self) -> &str {
-        &self.db.url
+        &self.db_url
+    }
+
+    /// Shuts the server down as SIGTERM would (requests and the mail being sent are
+    /// finished) and hands back its database for the next instance.
+    pub async fn stop(self) -> TestDatabase {
+        drop(self.http);
+        let _ = self.shutdown.send(());
+        tokio::time::timeout(std::time::Duration::from_secs(10), self.server)
+            .await
+            .expect("the server stops within 10 s")
+            .expect("the server task does not panic")
+            .expect("the server stops cleanly");
+        self.db.expect("stop the instance that owns the database")
+    }
+
+    /// Runs SQL on the app's database behind its back, for states the API cannot reach.
+    pub async fn execute_sql(&self, sql: &str) {
+        let conn = Database::connect(&self.db_url)
+            .await
+            .expect("connect to the test database");
+        conn.execute_unprepared(sql).await.expect("SQL runs");
+        conn.close().await.ok();
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -355,4 +396,42 @@ pub fn tokens(body: &Value, field: &str) -> Tokens {
 /// The `extensions.code` of the first error.
 pub fn error_code(body: &Value) -> Option<&str> {
     body["errors"][0]["extensions"]["code"].as_str()
+}
+
+/// How long a test waits for mail before it fails.
+pub const MAIL_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Settings that make the outbox worker send to `sink` and quick enough for tests,
+/// with `overrides` on top.
+pub fn mail_settings(sink: &SmtpSink, overrides: &[(&str, &str)]) -> Vec<(String, String)> {
+    // Later pairs win: `test_settings` applies them in order.
+    [
+        ("SMTP_URL", sink.url().as_str()),
+        ("MAIL_FROM", "Auth Test <no-reply@auth.test>"),
+        ("MAIL_POLL_INTERVAL", "200ms"),
+        ("MAIL_RETRY_BASE", "100ms"),
+    ]
+    .iter()
+    .chain(overrides)
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+/// Borrows owned settings in the shape `spawn_app_on` takes.
+pub fn as_pairs(settings: &[(String, String)]) -> Vec<(&str, &str)> {
+    settings
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
+
+/// A server whose mail goes to a fresh SMTP sink, with `overrides` on top.
+pub async fn spawn_app_with_mail(
+    backend: Backend,
+    overrides: &[(&str, &str)],
+) -> (TestApp, SmtpSink) {
+    let sink = SmtpSink::start().await;
+    let settings = mail_settings(&sink, overrides);
+    let app = spawn_app_on(TestDatabase::new(backend).await, &as_pairs(&settings)).await;
+    (app, sink)
 }

@@ -4,14 +4,17 @@
 #![allow(clippy::unwrap_used)]
 
 mod helpers;
+mod smtp_sink;
 
 mod account;
 mod audit;
 mod cli;
 mod fuzz;
 mod http;
+mod mail;
 mod observability;
 mod protection;
+mod recovery;
 mod refresh;
 mod schema;
 mod sessions;

@@ -1,0 +1,314 @@
+//! Account recovery: password reset and email verification by emailed one-time
+//! tokens, and the notices sent when a password changes.
+//!
+//! Every message is queued in the outbox inside the transaction that makes it true
+//! (the token, the new user, the new password), so it is sent exactly when that
+//! commits; the worker in `crate::mail` delivers it off the request path.
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, TransactionTrait};
+use secrecy::{ExposeSecret, SecretString};
+use tracing::instrument;
+
+use serde_json::json;
+
+use super::{
+    AuthError, AuthService, ClientInfo, Principal, account::confirmed_new_password, audit::About,
+    now, rate_limit::Operation, sign_in::printable, to_chrono, tokens::OneTimeTokens,
+};
+use crate::{
+    domain::{EmailAddress, SecurityEventKind, UserId, Username},
+    entities::user,
+    store::{
+        self,
+        one_time_tokens::{NewToken, TokenPurpose},
+        outbox::{MailKind, NewMail},
+        sessions::RevokeReason,
+    },
+};
+
+pub struct ResetPassword {
+    pub token: SecretString,
+    pub new_password: String,
+    pub new_password_confirm: String,
+}
+
+impl AuthService {
+    /// Emails a reset link when an active account has this address; otherwise does
+    /// nothing. The caller learns nothing either way, and the time differs only by a
+    /// few small queries: the sending happens in the outbox worker.
+    #[instrument(name = "request_password_reset", skip_all, fields(user_id = tracing::field::Empty))]
+    pub async fn request_password_reset(
+        &self,
+        email: &str,
+        client: &ClientInfo,
+    ) -> Result<(), AuthError> {
+        let key = EmailAddress::key_of(&printable(email, EmailAddress::MAX_BYTES));
+        self.rate_limit(Operation::RequestPasswordReset, client, Some(&key))
+            .await?;
+        let db = self.db();
+        let user = match email.chars().any(char::is_control) {
+            true => None,
+            false => store::users::find_by_email(db, &key).await?,
+        };
+        let requested = About {
+            user: user.as_ref().map(|u| u.id),
+            identifier: Some(key),
+            ..About::default()
+        };
+        self.record(SecurityEventKind::PasswordResetRequested, client, requested)
+            .await;
+        let Some(user) = user else {
+            return Ok(());
+        };
+        tracing::Span::current().record("user_id", tracing::field::display(user.id));
+        if !user.is_active {
+            return Ok(());
+        }
+        let txn = db.begin().await?;
+        self.queue_token_mail(&txn, &user, TokenPurpose::PasswordReset, now())
+            .await?;
+        txn.commit().await?;
+        self.wake_mail_worker();
+        tracing::info!("password reset requested");
+        Ok(())
+    }
+
+    /// Sets a new password with an emailed reset token. The token is used up in the
+    /// same transaction that changes the password, by one conditional statement, so of
+    /// two concurrent requests with one token exactly one succeeds. A mismatch or a
+    /// weak password uses nothing up. Ends every session, unlocks the account, and
+    /// queues a notice.
+    #[instrument(name = "confirm_password_reset", skip_all, fields(user_id = tracing::field::Empty))]
+    pub async fn confirm_password_reset(
+        &self,
+        input: ResetPassword,
+        client: &ClientInfo,
+    ) -> Result<(), AuthError> {
+        self.rate_limit(Operation::ConfirmPasswordReset, client, None)
+            .await?;
+        let token_hash = OneTimeTokens::hash_presented(input.token.expose_secret())
+            .ok_or(AuthError::InvalidToken)?;
+        let db = self.db();
+        let (_, user) = store::one_time_tokens::find_live_with_user(
+            db,
+            &token_hash,
+            TokenPurpose::PasswordReset,
+            now(),
+        )
+        .await?
+        .filter(|(_, user)| user.is_active)
+        .ok_or(AuthError::InvalidToken)?;
+        tracing::Span::current().record("user_id", tracing::field::display(user.id));
+        let new_password = confirmed_new_password(
+            input.new_password,
+            input.new_password_confirm,
+            "newPassword",
+            &Username::parse(&user.username)?,
+            &EmailAddress::parse(&user.email)?,
+        )?;
+        let password_hash = self.0.hasher.hash(new_password.as_password()).await?;
+        let user_id = UserId::from(user.id);
+        let now = now();
+        let txn = db.begin().await?;
+        // The first statement of the transaction: a concurrent use of the same token
+        // waits here for this one to commit, then finds it used.
+        if !store::one_time_tokens::consume(&txn, &token_hash, TokenPurpose::PasswordReset, now)
+            .await?
+        {
+            return Err(AuthError::InvalidToken);
+        }
+        store::users::set_password(&txn, user_id, password_hash, now).await?;
+        store::users::unlock(&txn, user_id).await?;
+        let ended = store::sessions::revoke_all_for_user(
+            &txn,
+            user_id,
+            None,
+            RevokeReason::PasswordReset,
+            now,
+        )
+        .await?;
+        queue_notice(&txn, &user, MailKind::PasswordResetCompleted, now).await?;
+        txn.commit().await?;
+        self.wake_mail_worker();
+        let completed = About {
+            user: Some(user.id),
+            detail: Some(json!({ "sessionsEnded": ended, "unlocked": true })),
+            ..About::default()
+        };
+        self.record(SecurityEventKind::PasswordResetCompleted, client, completed)
+            .await;
+        Ok(())
+    }
+
+    /// Marks the email of a verification token's account as verified; the token is
+    /// used up.
+    #[instrument(name = "verify_email", skip_all, fields(user_id = tracing::field::Empty))]
+    pub async fn verify_email(
+        &self,
+        token: &str,
+        client: &ClientInfo,
+    ) -> Result<user::Model, AuthError> {
+        self.rate_limit(Operation::VerifyEmail, client, None)
+            .await?;
+        let token_hash = OneTimeTokens::hash_presented(token).ok_or(AuthError::InvalidToken)?;
+        let db = self.db();
+        let now = now();
+        let (_, user) = store::one_time_tokens::find_live_with_user(
+            db,
+            &token_hash,
+            TokenPurpose::EmailVerification,
+            now,
+        )
+        .await?
+        .filter(|(_, user)| user.is_active)
+        .ok_or(AuthError::InvalidToken)?;
+        tracing::Span::current().record("user_id", tracing::field::display(user.id));
+        let user_id = UserId::from(user.id);
+        let txn = db.begin().await?;
+        if !store::one_time_tokens::consume(&txn, &token_hash, TokenPurpose::EmailVerification, now)
+            .await?
+        {
+            return Err(AuthError::InvalidToken);
+        }
+        store::users::mark_email_verified(&txn, user_id).await?;
+        txn.commit().await?;
+        let verified = About {
+            user: Some(user.id),
+            ..About::default()
+        };
+        self.record(SecurityEventKind::EmailVerified, client, verified)
+            .await;
+        Ok(user::Model {
+            email_verified: true,
+            ..user
+        })
+    }
+
+    /// Sends the caller a fresh verification link (the earlier one stops working);
+    /// nothing when the email is already verified.
+    #[instrument(name = "resend_verification_email", skip_all, fields(user_id = %principal.user_id))]
+    pub async fn resend_verification_email(
+        &self,
+        principal: &Principal,
+        client: &ClientInfo,
+    ) -> Result<(), AuthError> {
+        let account = principal.user_id.to_string();
+        self.rate_limit(Operation::ResendVerificationEmail, client, Some(&account))
+            .await?;
+        let user = self.me(principal).await?;
+        if user.email_verified {
+            return Ok(());
+        }
+        let txn = self.db().begin().await?;
+        self.queue_token_mail(&txn, &user, TokenPurpose::EmailVerification, now())
+            .await?;
+        txn.commit().await?;
+        self.wake_mail_worker();
+        let sent = principal.about(Some(principal.session_id.as_uuid()));
+        self.record(SecurityEventKind::EmailVerificationSent, client, sent)
+            .await;
+        Ok(())
+    }
+
+    /// Queues a verification email for every active, unverified account that holds no
+    /// live verification token, so running it again sends nothing twice. Returns how
+    /// many were queued.
+    pub async fn issue_verification_tokens(&self) -> Result<u64, AuthError> {
+        let db = self.db();
+        let users = store::one_time_tokens::users_awaiting_verification(db, now()).await?;
+        let mut queued = 0;
+        for user in users {
+            let txn = db.begin().await?;
+            self.queue_token_mail(&txn, &user, TokenPurpose::EmailVerification, now())
+                .await?;
+            txn.commit().await?;
+            let sent = About {
+                user: Some(user.id),
+                detail: Some(json!({ "by": "issue-verification-tokens" })),
+                ..About::default()
+            };
+            self.record(
+                SecurityEventKind::EmailVerificationSent,
+                &ClientInfo::default(),
+                sent,
+            )
+            .await;
+            queued += 1;
+        }
+        if queued > 0 {
+            self.wake_mail_worker();
+        }
+        Ok(queued)
+    }
+
+    /// Inside the caller's transaction: retires the user's earlier token of this
+    /// purpose, creates a new one, and queues the email that carries it.
+    pub(super) async fn queue_token_mail(
+        &self,
+        txn: &impl ConnectionTrait,
+        user: &user::Model,
+        purpose: TokenPurpose,
+        now: DateTime<Utc>,
+    ) -> Result<(), AuthError> {
+        let user_id = UserId::from(user.id);
+        let (ttl, kind) = match purpose {
+            TokenPurpose::PasswordReset => (
+                self.policy().lifetimes.password_reset_token,
+                MailKind::PasswordReset,
+            ),
+            TokenPurpose::EmailVerification => (
+                self.policy().lifetimes.email_verification_token,
+                MailKind::EmailVerification,
+            ),
+        };
+        store::one_time_tokens::supersede(txn, user_id, purpose, now).await?;
+        let issued = self.0.one_time_tokens.issue(purpose);
+        store::one_time_tokens::create(
+            txn,
+            NewToken {
+                id: issued.id,
+                user_id,
+                purpose,
+                nonce: issued.nonce,
+                token_hash: issued.hash,
+                expires_at: now + to_chrono(ttl),
+            },
+            now,
+        )
+        .await?;
+        store::outbox::queue(
+            txn,
+            NewMail {
+                kind,
+                user_id,
+                recipient: user.email.clone(),
+                token_id: Some(issued.id),
+            },
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// Queues a notice without a link (password changed or reset) in the caller's
+/// transaction. Sent whatever the notification preferences: it is about security.
+pub(super) async fn queue_notice(
+    txn: &impl ConnectionTrait,
+    user: &user::Model,
+    kind: MailKind,
+    now: DateTime<Utc>,
+) -> Result<(), AuthError> {
+    store::outbox::queue(
+        txn,
+        NewMail {
+            kind,
+            user_id: UserId::from(user.id),
+            recipient: user.email.clone(),
+            token_id: None,
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,316 @@
+//! Every message the service sends, in French (the default) and English, as plain
+//! text and HTML. Interpolated values are HTML-escaped in the HTML part.
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::domain::Language;
+
+/// A message to render. Links carry tokens, so they are held as secrets.
+pub enum Template<'a> {
+    VerifyEmail {
+        username: &'a str,
+        link: SecretString,
+        valid_for: Duration,
+    },
+    ResetPassword {
+        username: &'a str,
+        link: SecretString,
+        valid_for: Duration,
+    },
+    PasswordChanged {
+        username: &'a str,
+    },
+    PasswordReset {
+        username: &'a str,
+    },
+}
+
+/// A rendered message. It may contain a token: never log it (the log transport
+/// excepted, by design) and never store it.
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// The parts every message is made of.
+struct Parts<'a> {
+    subject: &'static str,
+    greeting: String,
+    paragraphs: Vec<String>,
+    /// A button label and its link.
+    action: Option<(&'static str, &'a str)>,
+    closing: Vec<String>,
+}
+
+pub fn render(template: &Template<'_>, language: Language) -> Rendered {
+    let parts = parts(template, language);
+    Rendered {
+        subject: parts.subject.to_owned(),
+        text: text(&parts),
+        html: html(&parts, language),
+    }
+}
+
+fn parts<'a>(template: &'a Template<'_>, language: Language) -> Parts<'a> {
+    use Language::{En, Fr};
+    let greeting = |username: &str| match language {
+        Fr => format!("Bonjour {username},"),
+        En => format!("Hello {username},"),
+    };
+    match (template, language) {
+        (
+            Template::VerifyEmail {
+                username,
+                link,
+                valid_for,
+            },
+            Fr,
+        ) => Parts {
+            subject: "Confirmez votre adresse e-mail",
+            greeting: greeting(username),
+            paragraphs: vec!["Pour confirmer votre adresse e-mail, ouvrez ce lien :".into()],
+            action: Some(("Confirmer mon adresse", link.expose_secret())),
+            closing: vec![
+                format!("Ce lien est valable {}.", duration_words(*valid_for, Fr)),
+                "Si vous n'avez pas créé de compte, ignorez ce message.".into(),
+            ],
+        },
+        (
+            Template::VerifyEmail {
+                username,
+                link,
+                valid_for,
+            },
+            En,
+        ) => Parts {
+            subject: "Confirm your email address",
+            greeting: greeting(username),
+            paragraphs: vec!["To confirm your email address, open this link:".into()],
+            action: Some(("Confirm my address", link.expose_secret())),
+            closing: vec![
+                format!("This link is valid for {}.", duration_words(*valid_for, En)),
+                "If you did not create an account, ignore this message.".into(),
+            ],
+        },
+        (
+            Template::ResetPassword {
+                username,
+                link,
+                valid_for,
+            },
+            Fr,
+        ) => Parts {
+            subject: "Réinitialisation de votre mot de passe",
+            greeting: greeting(username),
+            paragraphs: vec![
+                "Une réinitialisation du mot de passe de votre compte a été demandée. \
+                 Pour choisir un nouveau mot de passe, ouvrez ce lien :"
+                    .into(),
+            ],
+            action: Some(("Choisir un nouveau mot de passe", link.expose_secret())),
+            closing: vec![
+                format!(
+                    "Ce lien est valable {} et ne sert qu'une fois.",
+                    duration_words(*valid_for, Fr)
+                ),
+                "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : \
+                 votre mot de passe reste inchangé."
+                    .into(),
+            ],
+        },
+        (
+            Template::ResetPassword {
+                username,
+                link,
+                valid_for,
+            },
+            En,
+        ) => Parts {
+            subject: "Reset your password",
+            greeting: greeting(username),
+            paragraphs: vec![
+                "Someone asked to reset the password of your account. \
+                 To choose a new password, open this link:"
+                    .into(),
+            ],
+            action: Some(("Choose a new password", link.expose_secret())),
+            closing: vec![
+                format!(
+                    "This link is valid for {} and works once.",
+                    duration_words(*valid_for, En)
+                ),
+                "If you did not ask for this, ignore this message: your password stays as it is."
+                    .into(),
+            ],
+        },
+        (Template::PasswordChanged { username }, Fr) => Parts {
+            subject: "Votre mot de passe a été modifié",
+            greeting: greeting(username),
+            paragraphs: vec!["Le mot de passe de votre compte vient d'être modifié.".into()],
+            action: None,
+            closing: vec![
+                "Si ce n'est pas vous, réinitialisez votre mot de passe sans attendre.".into(),
+            ],
+        },
+        (Template::PasswordChanged { username }, En) => Parts {
+            subject: "Your password was changed",
+            greeting: greeting(username),
+            paragraphs: vec!["The password of your account was just changed.".into()],
+            action: None,
+            closing: vec!["If this was not you, reset your password right away.".into()],
+        },
+        (Template::PasswordReset { username }, Fr) => Parts {
+            subject: "Votre mot de passe a été réinitialisé",
+            greeting: greeting(username),
+            paragraphs: vec![
+                "Le mot de passe de votre compte vient d'être réinitialisé, \
+                 et toutes vos sessions ont été fermées."
+                    .into(),
+            ],
+            action: None,
+            closing: vec![
+                "Si ce n'est pas vous, réinitialisez votre mot de passe sans attendre.".into(),
+            ],
+        },
+        (Template::PasswordReset { username }, En) => Parts {
+            subject: "Your password was reset",
+            greeting: greeting(username),
+            paragraphs: vec![
+                "The password of your account was just reset, and all your sessions were ended."
+                    .into(),
+            ],
+            action: None,
+            closing: vec!["If this was not you, reset your password right away.".into()],
+        },
+    }
+}
+
+fn text(parts: &Parts<'_>) -> String {
+    let mut blocks = vec![parts.greeting.clone()];
+    blocks.extend(parts.paragraphs.iter().cloned());
+    if let Some((_, link)) = parts.action {
+        blocks.push((*link).to_owned());
+    }
+    blocks.extend(parts.closing.iter().cloned());
+    let mut text = blocks.join("\n\n");
+    text.push('\n');
+    text
+}
+
+fn html(parts: &Parts<'_>, language: Language) -> String {
+    let paragraph = |p: &String| format!("<p>{}</p>\n", escape(p));
+    let mut body = paragraph(&parts.greeting);
+    body.extend(parts.paragraphs.iter().map(paragraph));
+    if let Some((label, link)) = parts.action {
+        let link = escape(link);
+        body.push_str(&format!(
+            "<p><a href=\"{link}\" style=\"display:inline-block;padding:10px 16px;\
+             background:#1a56db;color:#ffffff;text-decoration:none;border-radius:4px\">{}</a></p>\n\
+             <p style=\"font-size:13px;color:#555555\">{link}</p>\n",
+            escape(label)
+        ));
+    }
+    body.extend(parts.closing.iter().map(paragraph));
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head><meta charset=\"utf-8\"><title>{}</title></head>\n\
+         <body style=\"font-family:sans-serif;line-height:1.5;color:#111111\">\n{body}</body>\n</html>\n",
+        language.code(),
+        escape(parts.subject)
+    )
+}
+
+fn escape(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// "48 heures", "1 hour", "30 minutes": the largest whole unit.
+fn duration_words(d: Duration, language: Language) -> String {
+    let secs = d.as_secs();
+    let (n, unit) = if secs >= 3600 && secs.is_multiple_of(3600) {
+        (secs / 3600, 0)
+    } else if secs >= 60 && secs.is_multiple_of(60) {
+        (secs / 60, 1)
+    } else {
+        (secs, 2)
+    };
+    let plural = n != 1;
+    let word = match (language, unit, plural) {
+        (Language::Fr, 0, false) => "heure",
+        (Language::Fr, 0, true) => "heures",
+        (Language::En, 0, false) => "hour",
+        (Language::En, 0, true) => "hours",
+        (_, 1, false) => "minute",
+        (_, 1, true) => "minutes",
+        (Language::Fr, _, false) => "seconde",
+        (Language::Fr, _, true) => "secondes",
+        (Language::En, _, false) => "second",
+        (Language::En, _, true) => "seconds",
+    };
+    format!("{n} {word}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_escaped_in_html_and_kept_in_text() {
+        let rendered = render(
+            &Template::PasswordChanged {
+                username: "<b>&amina</b>",
+            },
+            Language::En,
+        );
+        assert!(
+            rendered
+                .html
+                .contains("Hello &lt;b&gt;&amp;amina&lt;/b&gt;,")
+        );
+        assert!(!rendered.html.contains("<b>"));
+        assert!(rendered.text.starts_with("Hello <b>&amina</b>,"));
+    }
+
+    #[test]
+    fn links_and_lifetimes_appear_in_both_parts_and_languages() {
+        let template = |valid_for| Template::ResetPassword {
+            username: "amina",
+            link: SecretString::from("https://auth.test/reset-password?token=abc"),
+            valid_for,
+        };
+        let fr = render(&template(Duration::from_secs(3600)), Language::Fr);
+        assert_eq!(fr.subject, "Réinitialisation de votre mot de passe");
+        assert!(
+            fr.text
+                .contains("https://auth.test/reset-password?token=abc")
+        );
+        assert!(
+            fr.html
+                .contains("href=\"https://auth.test/reset-password?token=abc\"")
+        );
+        assert!(fr.text.contains("valable 1 heure "));
+        let en = render(&template(Duration::from_secs(48 * 3600)), Language::En);
+        assert_eq!(en.subject, "Reset your password");
+        assert!(en.text.contains("valid for 48 hours"));
+        assert_eq!(
+            duration_words(Duration::from_secs(90), Language::En),
+            "90 seconds"
+        );
+        assert_eq!(
+            duration_words(Duration::from_secs(1800), Language::Fr),
+            "30 minutes"
+        );
+    }
+}

@@ -1,0 +1,205 @@
+//! The transactional mail outbox: a message is queued in the same transaction as what
+//! it announces, and delivered later by the worker in `crate::mail`. Several service
+//! instances may run workers: a row is claimed with one conditional statement.
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, prelude::Expr, sea_query::Condition,
+    sea_query::ExprTrait,
+};
+
+use crate::{
+    domain::{MailId, TokenId, UserId},
+    entities::mail_outbox::{self, Entity as Outbox},
+};
+
+/// Which message a row stands for; stored in `kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailKind {
+    EmailVerification,
+    PasswordReset,
+    PasswordChanged,
+    PasswordResetCompleted,
+}
+
+impl MailKind {
+    const ALL: [Self; 4] = [
+        Self::EmailVerification,
+        Self::PasswordReset,
+        Self::PasswordChanged,
+        Self::PasswordResetCompleted,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::EmailVerification => "email_verification",
+            Self::PasswordReset => "password_reset",
+            Self::PasswordChanged => "password_changed",
+            Self::PasswordResetCompleted => "password_reset_completed",
+        }
+    }
+
+    pub fn parse(stored: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == stored)
+    }
+}
+
+pub struct NewMail {
+    pub kind: MailKind,
+    pub user_id: UserId,
+    pub recipient: String,
+    /// The token a link in the message carries.
+    pub token_id: Option<TokenId>,
+}
+
+/// Queues a message, due at once.
+pub async fn queue(
+    db: &impl ConnectionTrait,
+    new: NewMail,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    mail_outbox::ActiveModel {
+        id: Set(MailId::new().as_uuid()),
+        kind: Set(new.kind.as_str().to_owned()),
+        user_id: Set(new.user_id.as_uuid()),
+        recipient: Set(new.recipient),
+        token_id: Set(new.token_id.map(|id| id.as_uuid())),
+        created_at: Set(now),
+        next_attempt_at: Set(now),
+        attempts: Set(0),
+        locked_until: Set(None),
+        sent_at: Set(None),
+        failed_at: Set(None),
+        last_error: Set(None),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Unsent, unfailed, unclaimed messages whose time has come, oldest first.
+fn claimable(now: DateTime<Utc>) -> Condition {
+    Condition::all()
+        .add(mail_outbox::Column::SentAt.is_null())
+        .add(mail_outbox::Column::FailedAt.is_null())
+        .add(mail_outbox::Column::NextAttemptAt.lte(now))
+        .add(
+            Condition::any()
+                .add(mail_outbox::Column::LockedUntil.is_null())
+                .add(mail_outbox::Column::LockedUntil.lt(now)),
+        )
+}
+
+pub async fn find_due(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<MailId>, DbErr> {
+    let ids = Outbox::find()
+        .select_only()
+        .column(mail_outbox::Column::Id)
+        .filter(claimable(now))
+        .order_by_asc(mail_outbox::Column::NextAttemptAt)
+        .limit(limit)
+        .into_tuple::<uuid::Uuid>()
+        .all(db)
+        .await?;
+    Ok(ids.into_iter().map(MailId::from).collect())
+}
+
+/// Claims a due message until `lease_until` and counts the attempt, in one conditional
+/// statement: of several workers only one gets the row. `None` when another won.
+pub async fn claim(
+    db: &impl ConnectionTrait,
+    id: MailId,
+    lease_until: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Option<mail_outbox::Model>, DbErr> {
+    let result = Outbox::update_many()
+        .col_expr(
+            mail_outbox::Column::LockedUntil,
+            Expr::val(Some(lease_until)),
+        )
+        .col_expr(
+            mail_outbox::Column::Attempts,
+            Expr::col(mail_outbox::Column::Attempts).add(1),
+        )
+        .filter(mail_outbox::Column::Id.eq(id.as_uuid()))
+        .filter(claimable(now))
+        .exec(db)
+        .await?;
+    if result.rows_affected != 1 {
+        return Ok(None);
+    }
+    Outbox::find_by_id(id.as_uuid()).one(db).await
+}
+
+pub async fn mark_sent(
+    db: &impl ConnectionTrait,
+    id: MailId,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    Outbox::update_many()
+        .col_expr(mail_outbox::Column::SentAt, Expr::val(Some(now)))
+        .col_expr(
+            mail_outbox::Column::LockedUntil,
+            Expr::val(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            mail_outbox::Column::LastError,
+            Expr::val(Option::<String>::None),
+        )
+        .filter(mail_outbox::Column::Id.eq(id.as_uuid()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// A failed attempt: try again at `next_attempt_at`.
+pub async fn reschedule(
+    db: &impl ConnectionTrait,
+    id: MailId,
+    next_attempt_at: DateTime<Utc>,
+    error: &str,
+) -> Result<(), DbErr> {
+    Outbox::update_many()
+        .col_expr(
+            mail_outbox::Column::NextAttemptAt,
+            Expr::val(next_attempt_at),
+        )
+        .col_expr(
+            mail_outbox::Column::LockedUntil,
+            Expr::val(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            mail_outbox::Column::LastError,
+            Expr::val(Some(error.to_owned())),
+        )
+        .filter(mail_outbox::Column::Id.eq(id.as_uuid()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The last attempt failed too, or the message cannot be sent at all: give up.
+pub async fn mark_failed(
+    db: &impl ConnectionTrait,
+    id: MailId,
+    now: DateTime<Utc>,
+    error: &str,
+) -> Result<(), DbErr> {
+    Outbox::update_many()
+        .col_expr(mail_outbox::Column::FailedAt, Expr::val(Some(now)))
+        .col_expr(
+            mail_outbox::Column::LockedUntil,
+            Expr::val(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            mail_outbox::Column::LastError,
+            Expr::val(Some(error.to_owned())),
+        )
+        .filter(mail_outbox::Column::Id.eq(id.as_uuid()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
