@@ -16,6 +16,7 @@ backend_tests!(
     staff_filters_the_trail_by_user_and_kind_and_nobody_else_can,
     the_chain_finds_an_altered_or_removed_event,
     old_events_are_pruned_and_the_rest_still_verifies,
+    reset_requests_and_rate_limit_floods_are_recorded_once_each,
 );
 
 const MY_EVENTS: &str = "query($first: Int, $after: String) { securityEvents(first: $first, after: $after) { \
@@ -242,4 +243,51 @@ async fn old_events_are_pruned_and_the_rest_still_verifies(backend: Backend) {
         .await;
     let (ok, report) = verify(&app);
     assert!(ok && report.contains("intact: 1 events"), "{report}");
+}
+
+async fn reset_requests_and_rate_limit_floods_are_recorded_once_each(backend: Backend) {
+    let app = spawn_app_with(backend, &[("RATE_LIMIT_LOGIN", "1/min")]).await;
+    app.register("amina").await;
+    for email in ["amina@example.dz", "nobody@example.dz"] {
+        let body = app
+            .graphql(
+                None,
+                "mutation($e: String!) { requestPasswordReset(email: $e) }",
+                json!({ "e": email }),
+            )
+            .await;
+        assert_eq!(body["data"]["requestPasswordReset"], true);
+    }
+    for _ in 0..6 {
+        app.login_raw(
+            json!({ "username": "amina", "password": "wrong password" }),
+            &[],
+        )
+        .await;
+    }
+    let admin = staff(&app).await;
+    let body = app
+        .graphql(
+            Some(&admin),
+            AUTH_EVENTS,
+            json!({ "kind": "PASSWORD_RESET_REQUESTED" }),
+        )
+        .await;
+    let edges = body["data"]["authEvents"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"));
+    assert_eq!(edges.len(), 2);
+    assert!(
+        edges[0]["node"]["user"].is_null(),
+        "the unknown address has no user"
+    );
+    assert_eq!(edges[1]["node"]["user"]["username"], "amina");
+    let body = app
+        .graphql(Some(&admin), AUTH_EVENTS, json!({ "kind": "RATE_LIMITED" }))
+        .await;
+    assert_eq!(
+        kinds(&body["data"]["authEvents"]),
+        ["RATE_LIMITED"],
+        "five refusals, one event"
+    );
 }

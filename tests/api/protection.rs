@@ -575,3 +575,95 @@ async fn hostile_input_gets_clean_errors_and_stores_nothing(backend: Backend) {
     assert!(body["data"]["register"].is_object(), "{body}");
     assert!(app.whoami(&me.access).await.is_ok());
 }
+
+mod recovery_limits {
+    use serde_json::json;
+
+    use crate::{
+        backend_tests,
+        helpers::{Backend, error_code, spawn_app_with},
+    };
+
+    backend_tests!(
+        recovery_operations_have_their_own_limits,
+        reset_requests_are_limited_per_email_across_client_addresses,
+    );
+
+    const REQUEST: &str = "mutation($e: String!) { requestPasswordReset(email: $e) }";
+
+    async fn recovery_operations_have_their_own_limits(backend: Backend) {
+        let app = spawn_app_with(
+            backend,
+            &[
+                ("RATE_LIMIT_REQUEST_PASSWORD_RESET", "2/hour"),
+                ("RATE_LIMIT_CONFIRM_PASSWORD_RESET", "2/hour"),
+                ("RATE_LIMIT_VERIFY_EMAIL", "2/hour"),
+                ("RATE_LIMIT_RESEND_VERIFICATION_EMAIL", "1/hour"),
+            ],
+        )
+        .await;
+        let me = app.register("amina").await;
+        let cases = [
+            (REQUEST.to_owned(), json!({ "e": "someone@example.dz" }), "requestPasswordReset"),
+            (
+                "mutation($t: String!) { confirmPasswordReset(input: { token: $t, newPassword: \"x\", newPasswordConfirm: \"x\" }) }".to_owned(),
+                json!({ "t": "not-a-token" }),
+                "confirmPasswordReset",
+            ),
+            ("mutation($t: String!) { verifyEmail(token: $t) { id } }".to_owned(), json!({ "t": "nope" }), "verifyEmail"),
+        ];
+        for (query, variables, field) in cases {
+            for _ in 0..2 {
+                let body = app.graphql(None, &query, variables.clone()).await;
+                assert_ne!(error_code(&body), Some("RATE_LIMITED"), "{field}: {body}");
+            }
+            let body = app.graphql(None, &query, variables).await;
+            assert_eq!(error_code(&body), Some("RATE_LIMITED"), "{field}: {body}");
+        }
+        let resend = "mutation { resendVerificationEmail }";
+        assert_eq!(
+            app.graphql(Some(&me.access), resend, json!({})).await["data"]["resendVerificationEmail"],
+            true
+        );
+        let body = app.graphql(Some(&me.access), resend, json!({})).await;
+        assert_eq!(error_code(&body), Some("RATE_LIMITED"), "{body}");
+    }
+
+    async fn reset_requests_are_limited_per_email_across_client_addresses(backend: Backend) {
+        let app = spawn_app_with(
+            backend,
+            &[
+                ("RATE_LIMIT_REQUEST_PASSWORD_RESET", "2/hour"),
+                ("TRUSTED_PROXIES", "127.0.0.1/32"),
+            ],
+        )
+        .await;
+        let ask = |ip: &'static str, email: &'static str| {
+            let app = &app;
+            async move {
+                app.graphql_with(
+                    None,
+                    &[("X-Forwarded-For", ip)],
+                    REQUEST,
+                    json!({ "e": email }),
+                )
+                .await
+            }
+        };
+        assert_eq!(
+            ask("203.0.113.1", "victim@example.dz").await["data"]["requestPasswordReset"],
+            true
+        );
+        assert_eq!(
+            ask("203.0.113.2", "VICTIM@example.dz").await["data"]["requestPasswordReset"],
+            true
+        );
+        let body = ask("203.0.113.3", "victim@example.dz").await;
+        assert_eq!(error_code(&body), Some("RATE_LIMITED"), "{body}");
+        // Another address from a fresh client is unaffected.
+        assert_eq!(
+            ask("203.0.113.4", "other@example.dz").await["data"]["requestPasswordReset"],
+            true
+        );
+    }
+}
