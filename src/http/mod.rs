@@ -7,6 +7,8 @@ mod metrics;
 
 use std::time::Duration;
 
+use tracing::Level;
+
 use axum::{
     Router,
     extract::DefaultBodyLimit,
@@ -14,11 +16,12 @@ use axum::{
     routing::get,
 };
 use tower_http::{
+    LatencyUnit,
     catch_panic::CatchPanicLayer,
     cors::{AllowOrigin, CorsLayer},
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     set_header::SetResponseHeaderLayer,
-    trace::TraceLayer,
+    trace::{DefaultOnResponse, TraceLayer},
 };
 
 pub use client_ip::TrustedProxies;
@@ -53,7 +56,16 @@ pub fn router(state: AppState, cors_origins: &[String], is_production: bool) -> 
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(cors(cors_origins))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(Level::INFO)
+                        .latency_unit(LatencyUnit::Millis),
+                ),
+        )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(CatchPanicLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -83,6 +95,22 @@ pub fn router(state: AppState, cors_origins: &[String], is_production: bool) -> 
     } else {
         router
     }
+}
+
+/// One span per request, named by its id, method and path (never its query string,
+/// which could hold a token sent by mistake).
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let id = request
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %request.method(),
+        path = %request.uri().path(),
+    )
 }
 
 /// Browser origins allowed to call the API; none by default (same origin only).

@@ -1,0 +1,148 @@
+//! The log: one JSON object per line with `LOG_FORMAT=json`, one line per request with
+//! its id, and never a password, token or secret.
+use std::{
+    io::{BufRead, BufReader},
+    process::{Command, Stdio},
+    sync::mpsc,
+    time::Duration,
+};
+
+use serde_json::{Value, json};
+
+const SECRET: &str = "log-test-secret-0123456789abcdef0123456789";
+const PASSWORD: &str = "a very private passphrase";
+
+#[tokio::test]
+async fn json_logs_carry_request_ids_and_never_a_secret() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_graphql-auth"))
+        .arg("serve")
+        .env_clear()
+        .env("LOG_FORMAT", "json")
+        .env(
+            "RUST_LOG",
+            "debug,sqlx=warn,sea_orm=warn,hyper=warn,h2=warn",
+        )
+        .env("DATA_DIR", data_dir.path())
+        .env("BIND_ADDR", "127.0.0.1:0")
+        .env("JWT_SECRET", SECRET)
+        // A relay that is not there: mail stays queued instead of going to the log,
+        // where development mode would print reset links on purpose.
+        .env("SMTP_URL", "smtp://127.0.0.1:9")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (lines_tx, lines) = mpsc::channel::<String>();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = lines_tx.send(line);
+        }
+    });
+    let mut log = Vec::new();
+    let addr = loop {
+        let line = lines
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the server logs its address");
+        log.push(line.clone());
+        let entry: Value = serde_json::from_str(&line).unwrap_or_default();
+        if entry["message"] == "listening" {
+            break entry["addr"].as_str().unwrap().to_owned();
+        }
+    };
+    let http = reqwest::Client::new();
+    let gql = |query: &'static str, variables: Value, token: Option<String>| {
+        let http = http.clone();
+        let url = format!("http://{addr}/graphql");
+        async move {
+            let mut request = http
+                .post(url)
+                .json(&json!({ "query": query, "variables": variables }));
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            let response = request.send().await.unwrap();
+            let id = response.headers()["x-request-id"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            (id, response.json::<Value>().await.unwrap())
+        }
+    };
+    let (request_id, registered) = gql(
+        "mutation($i: RegisterInput!) { register(input: $i) { accessToken refreshToken } }",
+        json!({ "i": { "username": "amina", "email": "amina@example.dz", "password": PASSWORD, "passwordConfirm": PASSWORD } }),
+        None,
+    )
+    .await;
+    let access = registered["data"]["register"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refresh = registered["data"]["register"]["refreshToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, refreshed) = gql(
+        "mutation($t: String!) { refresh(refreshToken: $t) { accessToken refreshToken } }",
+        json!({ "t": refresh }),
+        None,
+    )
+    .await;
+    let new_refresh = refreshed["data"]["refresh"]["refreshToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    gql(
+        "mutation($i: LoginInput!) { login(input: $i) { accessToken } }",
+        json!({ "i": { "username": "amina", "password": "wrong but private" } }),
+        None,
+    )
+    .await;
+    gql("{ me { id } }", json!({}), Some(access.clone())).await;
+    gql(
+        "mutation($e: String!) { requestPasswordReset(email: $e) }",
+        json!({ "e": "amina@example.dz" }),
+        None,
+    )
+    .await;
+    gql("mutation($t: String!) { confirmPasswordReset(input: { token: $t, newPassword: \"another private one\", newPasswordConfirm: \"another private one\" }) }", json!({ "t": "forged-token-value" }), None).await;
+
+    std::thread::sleep(Duration::from_millis(500));
+    let _ = Command::new("kill").arg(child.id().to_string()).status();
+    let _ = child.wait();
+    while let Ok(line) = lines.recv_timeout(Duration::from_millis(500)) {
+        log.push(line);
+    }
+
+    let text = log.join("\n");
+    for line in &log {
+        assert!(
+            serde_json::from_str::<Value>(line).is_ok(),
+            "not JSON: {line}"
+        );
+    }
+    let signature = access.rsplit('.').next().unwrap();
+    for secret in [
+        PASSWORD,
+        "wrong but private",
+        "another private one",
+        SECRET,
+        signature,
+        &refresh,
+        &new_refresh,
+        "forged-token-value",
+    ] {
+        assert!(!text.contains(secret), "the log holds {secret:?}");
+    }
+    assert!(
+        log.iter()
+            .any(|l| l.contains(&request_id) && l.contains("finished processing request")),
+        "no request line with id {request_id}"
+    );
+    assert!(
+        text.contains("security event"),
+        "security events are logged"
+    );
+}
