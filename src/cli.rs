@@ -1,5 +1,5 @@
 //! The command line: `serve` (default), `migrate`, `create-user`, `export-schema`,
-//! `issue-verification-tokens`, `verify-audit-chain`.
+//! `issue-verification-tokens`, `verify-audit-chain`, `check-config`.
 use std::io::{BufRead, IsTerminal};
 
 use anyhow::{Context as _, bail};
@@ -45,6 +45,8 @@ enum Command {
     ExportSchema,
     /// Walk the security trail's hash chain; exit 1 at the first altered or removed event.
     VerifyAuditChain,
+    /// Print what the effective configuration leaves unsafe; exit 1 if anything is.
+    CheckConfig,
     /// Queue a verification email for every active account with an unverified email
     /// and no live verification link; running it again queues nothing twice. A
     /// running server's outbox worker sends them.
@@ -75,6 +77,7 @@ impl Cli {
                 staff,
             } => create_user(&settings, &username, &email, staff).await,
             Command::VerifyAuditChain => verify_audit_chain(&settings).await,
+            Command::CheckConfig => check_config(&settings),
             Command::IssueVerificationTokens => issue_verification_tokens(&settings).await,
             Command::ExportSchema => unreachable!("handled above"),
         }
@@ -106,6 +109,30 @@ async fn create_user(
         }
         Err(err) => bail!("cannot create the user: {}", describe(err)),
     }
+}
+
+fn check_config(settings: &Settings) -> anyhow::Result<()> {
+    use crate::config::{Severity, check};
+    let findings = check(settings);
+    for (severity, message) in &findings {
+        let label = match severity {
+            Severity::Unsafe => "unsafe",
+            Severity::Note => "note",
+        };
+        println!("{label}: {message}");
+    }
+    let unsafe_count = findings
+        .iter()
+        .filter(|(s, _)| *s == Severity::Unsafe)
+        .count();
+    println!(
+        "{unsafe_count} unsafe, {} notes",
+        findings.len() - unsafe_count
+    );
+    if unsafe_count > 0 {
+        bail!("the configuration leaves {unsafe_count} thing(s) unsafe");
+    }
+    Ok(())
 }
 
 async fn verify_audit_chain(settings: &Settings) -> anyhow::Result<()> {

@@ -4,7 +4,7 @@
 use std::{collections::HashMap, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
 
 use ipnet::IpNet;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AppEnv {
@@ -358,6 +358,122 @@ impl Vars<'_> {
     }
 }
 
+/// How much a finding of `check-config` matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// Leaves accounts or tokens exposed.
+    Unsafe,
+    /// Worth knowing; fine in some deployments.
+    Note,
+}
+
+/// What the effective configuration leaves unsafe or worth a second look.
+pub fn check(settings: &Settings) -> Vec<(Severity, String)> {
+    use Severity::{Note, Unsafe};
+    let mut findings = Vec::new();
+    let mut add = |severity, message: &str| findings.push((severity, message.to_owned()));
+    let production = settings.is_production();
+    match &settings.jwt.secret {
+        Some(secret) if secret.expose_secret().len() < 32 => add(
+            Unsafe,
+            "JWT_SECRET is shorter than 32 bytes: HS256 tokens can be brute-forced",
+        ),
+        None if production => add(Unsafe, "no JWT_SECRET: production will refuse to start"),
+        None => add(
+            Note,
+            "no JWT_SECRET: a development key is generated in DATA_DIR",
+        ),
+        Some(_) => {}
+    }
+    let limits = &settings.rate_limits;
+    for (name, quota) in [
+        ("RATE_LIMIT_LOGIN", limits.login),
+        ("RATE_LIMIT_REGISTER", limits.register),
+        ("RATE_LIMIT_REFRESH", limits.refresh),
+        (
+            "RATE_LIMIT_REQUEST_PASSWORD_RESET",
+            limits.request_password_reset,
+        ),
+        (
+            "RATE_LIMIT_CONFIRM_PASSWORD_RESET",
+            limits.confirm_password_reset,
+        ),
+        ("RATE_LIMIT_VERIFY_EMAIL", limits.verify_email),
+        (
+            "RATE_LIMIT_RESEND_VERIFICATION_EMAIL",
+            limits.resend_verification_email,
+        ),
+    ] {
+        if quota.is_none() {
+            add(
+                Unsafe,
+                &format!("{name}=off: nothing slows down guessing and flooding"),
+            );
+        }
+    }
+    if settings
+        .trusted_proxies
+        .iter()
+        .any(|net| net.prefix_len() == 0)
+    {
+        add(
+            Unsafe,
+            "TRUSTED_PROXIES trusts every address: any client can choose its IP with X-Forwarded-For",
+        );
+    }
+    if settings.trusted_proxies.is_empty() && settings.public_url.starts_with("https://") {
+        add(
+            Note,
+            "PUBLIC_URL is https but TRUSTED_PROXIES is empty: behind a TLS proxy, every client would share the proxy's IP for rate limits and the trail",
+        );
+    }
+    if settings.cors_origins.iter().any(|o| o == "*") {
+        add(
+            Unsafe,
+            "CORS_ORIGINS contains *: any site may call the API from a signed-in browser",
+        );
+    }
+    if settings.lockout.threshold == 0 || settings.lockout.threshold > 20 {
+        add(
+            Unsafe,
+            "LOCKOUT_THRESHOLD is 0 or above 20: lockout barely slows password guessing",
+        );
+    }
+    if production {
+        if settings.mail.smtp_url.is_none() {
+            add(
+                Unsafe,
+                "no SMTP_URL in production: reset links would be written to the log",
+            );
+        }
+        if !settings.public_url.starts_with("https://") {
+            add(
+                Unsafe,
+                "PUBLIC_URL is not https: emailed links would travel in clear",
+            );
+        }
+        if settings.graphql.graphiql || settings.graphql.introspection {
+            add(Note, "GraphiQL or introspection is on in production");
+        }
+        if settings.metrics_token.is_none() {
+            add(
+                Note,
+                "no METRICS_TOKEN: /metrics is readable by anyone who reaches it",
+            );
+        }
+        if settings.database_url().starts_with("sqlite:") {
+            add(
+                Note,
+                "SQLite in production: fine for one instance, not for replicas",
+            );
+        }
+    }
+    if settings.redis_url.is_none() {
+        add(Note, "no REDIS_URL: rate limits are counted per instance");
+    }
+    findings
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -421,6 +537,33 @@ mod tests {
         );
         assert!(settings(&[("RATE_LIMIT_LOGIN", "0/min")]).is_err());
         assert!(settings(&[("RATE_LIMIT_LOGIN", "lots")]).is_err());
+    }
+
+    #[test]
+    fn check_config_flags_what_is_unsafe() {
+        let unsafe_findings = |pairs: &[(&str, &str)]| -> Vec<String> {
+            check(&settings(pairs).unwrap())
+                .into_iter()
+                .filter(|(severity, _)| *severity == Severity::Unsafe)
+                .map(|(_, message)| message)
+                .collect()
+        };
+        assert!(unsafe_findings(&[("JWT_SECRET", "0123456789abcdef0123456789abcdef")]).is_empty());
+        let found = unsafe_findings(&[
+            ("JWT_SECRET", "short"),
+            ("RATE_LIMIT_LOGIN", "off"),
+            ("TRUSTED_PROXIES", "0.0.0.0/0"),
+        ]);
+        assert_eq!(found.len(), 3, "{found:?}");
+        let found = unsafe_findings(&[
+            ("APP_ENV", "production"),
+            ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        ]);
+        assert!(
+            found.iter().any(|m| m.contains("SMTP_URL"))
+                && found.iter().any(|m| m.contains("https")),
+            "{found:?}"
+        );
     }
 
     #[test]
