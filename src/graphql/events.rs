@@ -18,8 +18,9 @@ use crate::{
 };
 
 /// What happened.
+// A mirror of the domain's kinds; `remote` derives the conversions both ways.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(name = "SecurityEventKind")]
+#[graphql(name = "SecurityEventKind", remote = "domain::SecurityEventKind")]
 pub enum Kind {
     Registered,
     LoginSucceeded,
@@ -37,39 +38,6 @@ pub enum Kind {
     EmailVerificationSent,
     EmailVerified,
     RateLimited,
-}
-
-impl From<domain::SecurityEventKind> for Kind {
-    fn from(kind: domain::SecurityEventKind) -> Self {
-        use domain::SecurityEventKind as K;
-        match kind {
-            K::Registered => Self::Registered,
-            K::LoginSucceeded => Self::LoginSucceeded,
-            K::LoginFailed => Self::LoginFailed,
-            K::AccountLocked => Self::AccountLocked,
-            K::AccountUnlocked => Self::AccountUnlocked,
-            K::TokenRefreshed => Self::TokenRefreshed,
-            K::RefreshTokenReused => Self::RefreshTokenReused,
-            K::SessionRevoked => Self::SessionRevoked,
-            K::LoggedOut => Self::LoggedOut,
-            K::LoggedOutAll => Self::LoggedOutAll,
-            K::PasswordResetRequested => Self::PasswordResetRequested,
-            K::PasswordResetCompleted => Self::PasswordResetCompleted,
-            K::PasswordChanged => Self::PasswordChanged,
-            K::EmailVerificationSent => Self::EmailVerificationSent,
-            K::EmailVerified => Self::EmailVerified,
-            K::RateLimited => Self::RateLimited,
-        }
-    }
-}
-
-impl Kind {
-    fn to_domain(self) -> domain::SecurityEventKind {
-        domain::SecurityEventKind::ALL
-            .into_iter()
-            .find(|k| Kind::from(*k) == self)
-            .unwrap_or(domain::SecurityEventKind::LoginFailed)
-    }
 }
 
 /// One entry of the security trail.
@@ -161,7 +129,7 @@ impl EventQuery {
             .transpose()?;
         let filter = EventFilter {
             user_id,
-            kind: kind.map(Kind::to_domain),
+            kind: kind.map(domain::SecurityEventKind::from),
         };
         let page = ctx
             .data_unchecked::<AuthService>()
