@@ -108,6 +108,7 @@ impl OutboxWorker {
             Composed::Dropped(reason) => {
                 store::outbox::mark_failed(&self.db, id, Utc::now(), reason).await?;
                 tracing::info!(mail_id = %id, kind, reason, "mail dropped, not sent");
+                metrics::counter!("mail_total", "outcome" => "dropped").increment(1);
                 return Ok(());
             }
         };
@@ -118,15 +119,18 @@ impl OutboxWorker {
             Ok(()) => {
                 store::outbox::mark_sent(&self.db, id, now).await?;
                 tracing::info!(mail_id = %id, kind, attempts, "mail sent");
+                metrics::counter!("mail_total", "outcome" => "sent").increment(1);
             }
             Err(err) if matches!(err, SendError::Permanent(_)) || attempts >= self.max_attempts => {
                 store::outbox::mark_failed(&self.db, id, now, err.message()).await?;
                 tracing::error!(mail_id = %id, kind, attempts, error = err.message(), "mail failed; giving up");
+                metrics::counter!("mail_total", "outcome" => "failed").increment(1);
             }
             Err(err) => {
                 let retry_at = now + to_chrono(self.backoff(attempts));
                 store::outbox::reschedule(&self.db, id, retry_at, err.message()).await?;
                 tracing::warn!(mail_id = %id, kind, attempts, %retry_at, error = err.message(), "mail not sent; will retry");
+                metrics::counter!("mail_total", "outcome" => "retried").increment(1);
             }
         }
         Ok(())

@@ -74,6 +74,7 @@ pub async fn queue(
     }
     .insert(db)
     .await?;
+    metrics::counter!("mail_total", "outcome" => "queued").increment(1);
     Ok(())
 }
 
