@@ -1,5 +1,6 @@
 //! The command line: `serve` (default), `migrate`, `create-user`, `export-schema`,
-//! `issue-verification-tokens`, `verify-audit-chain`, `check-config`.
+//! `issue-verification-tokens`, `verify-audit-chain`, `check-config`,
+//! `rotate-signing-key`, `retire-signing-key`.
 use std::io::{BufRead, IsTerminal};
 
 use anyhow::{Context as _, bail};
@@ -47,6 +48,19 @@ enum Command {
     VerifyAuditChain,
     /// Print what the effective configuration leaves unsafe; exit 1 if anything is.
     CheckConfig,
+    /// Add a new signing key to the key ring (JWT_KEYS_FILE, or DATA_DIR/jwt-keys.json)
+    /// and make it current; earlier keys keep verifying. Restart servers to use it.
+    RotateSigningKey {
+        /// HS256, EdDSA or ES256.
+        #[arg(long, default_value = "EdDSA")]
+        alg: String,
+    },
+    /// Remove a key from the key ring: tokens it signed stop working once servers
+    /// restart; refresh tokens are unaffected, so clients just refresh.
+    RetireSigningKey {
+        #[arg(long)]
+        kid: String,
+    },
     /// Queue a verification email for every active account with an unverified email
     /// and no live verification link; running it again queues nothing twice. A
     /// running server's outbox worker sends them.
@@ -78,6 +92,18 @@ impl Cli {
             } => create_user(&settings, &username, &email, staff).await,
             Command::VerifyAuditChain => verify_audit_chain(&settings).await,
             Command::CheckConfig => check_config(&settings),
+            Command::RotateSigningKey { alg } => {
+                let path = key_ring_path(&settings);
+                let kid = crate::auth::key_ring::rotate(&path, &alg)?;
+                println!("{kid} is now the current key in {}", path.display());
+                Ok(())
+            }
+            Command::RetireSigningKey { kid } => {
+                let path = key_ring_path(&settings);
+                crate::auth::key_ring::retire(&path, &kid)?;
+                println!("retired {kid} from {}", path.display());
+                Ok(())
+            }
             Command::IssueVerificationTokens => issue_verification_tokens(&settings).await,
             Command::ExportSchema => unreachable!("handled above"),
         }
@@ -109,6 +135,14 @@ async fn create_user(
         }
         Err(err) => bail!("cannot create the user: {}", describe(err)),
     }
+}
+
+fn key_ring_path(settings: &Settings) -> std::path::PathBuf {
+    settings
+        .jwt
+        .keys_file
+        .clone()
+        .unwrap_or_else(|| settings.data_dir.join("jwt-keys.json"))
 }
 
 fn check_config(settings: &Settings) -> anyhow::Result<()> {

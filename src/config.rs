@@ -71,6 +71,9 @@ pub struct MailSettings {
 pub struct JwtSettings {
     /// An explicitly configured HS256 secret; without one, development generates one.
     pub secret: Option<SecretString>,
+    /// A key ring file; when set, its current key signs access tokens (and the secret
+    /// above only keys refresh, reset and verification tokens).
+    pub keys_file: Option<PathBuf>,
     pub issuer: String,
     pub audience: String,
 }
@@ -192,6 +195,7 @@ impl Settings {
             bind_addr: vars.parse("BIND_ADDR", "127.0.0.1:8000")?,
             jwt: JwtSettings {
                 secret: vars.raw("JWT_SECRET").map(SecretString::from),
+                keys_file: vars.raw("JWT_KEYS_FILE").map(PathBuf::from),
                 issuer: vars.raw("JWT_ISSUER").unwrap_or_else(|| public_url.clone()),
                 audience: vars
                     .raw("JWT_AUDIENCE")

@@ -18,7 +18,9 @@ use tokio::{net::TcpListener, sync::watch};
 
 use crate::{
     auth::{
-        AuthService, Policy, keys,
+        AuthService, Policy,
+        key_ring::{self, SigningKey},
+        keys,
         password::PasswordHasher,
         rate_limit::RateLimiter,
         tokens::{AccessTokens, OneTimeTokens, RefreshTokens},
@@ -162,8 +164,8 @@ async fn auth_service_with(
     Ok(AuthService::new(
         db,
         PasswordHasher::new(settings.password_hash_concurrency)?,
-        AccessTokens::hs256(
-            secret,
+        AccessTokens::new(
+            signing_keys(settings, secret)?,
             &settings.jwt.issuer,
             &settings.jwt.audience,
             settings.lifetimes.access_token,
@@ -173,6 +175,14 @@ async fn auth_service_with(
         OneTimeTokens::new(secret),
         Policy::from_settings(settings),
     ))
+}
+
+/// The key ring from `JWT_KEYS_FILE`, or the one HS256 key of the server secret.
+fn signing_keys(settings: &Settings, secret: &SecretString) -> anyhow::Result<Vec<SigningKey>> {
+    match &settings.jwt.keys_file {
+        Some(path) => key_ring::load(path),
+        None => Ok(vec![SigningKey::hs256(secret)]),
+    }
 }
 
 /// Completes on SIGTERM or ctrl-c.

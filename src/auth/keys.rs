@@ -52,7 +52,7 @@ fn development_secret(data_dir: &Path) -> anyhow::Result<SecretString> {
     Ok(SecretString::from(secret))
 }
 
-fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+pub(super) fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     let mut options = fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]

@@ -3,6 +3,7 @@
 mod account;
 mod audit;
 mod error;
+pub mod key_ring;
 pub mod keys;
 mod maintenance;
 pub mod password;
@@ -123,6 +124,11 @@ impl AuthService {
 
     pub fn db(&self) -> &DatabaseConnection {
         &self.0.db
+    }
+
+    /// The public signing keys as a JSON Web Key Set.
+    pub fn jwks(&self) -> &serde_json::Value {
+        self.0.access_tokens.jwks()
     }
 
     pub fn pool_stats(&self) -> Option<crate::store::PoolStats> {

@@ -9,9 +9,11 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::key_ring::SigningKey;
 use crate::{
     domain::{SessionId, TokenId, UserId},
     store::one_time_tokens::TokenPurpose,
@@ -58,8 +60,11 @@ struct VerificationKey {
 /// Signs with the current key; verifies with whichever key the token's `kid` names.
 pub struct AccessTokens {
     kid: String,
+    algorithm: Algorithm,
     encoding: EncodingKey,
     verifying: HashMap<String, VerificationKey>,
+    /// The public keys, for `/.well-known/jwks.json`.
+    jwks: Value,
     issuer: String,
     audience: String,
     ttl: Duration,
@@ -67,29 +72,56 @@ pub struct AccessTokens {
 
 impl AccessTokens {
     pub fn hs256(secret: &SecretString, issuer: &str, audience: &str, ttl: Duration) -> Self {
-        let bytes = secret.expose_secret().as_bytes();
-        let kid = hs256_kid(bytes);
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = LEEWAY_SECS;
-        validation.validate_exp = true;
-        validation.set_issuer(&[issuer]);
-        validation.set_audience(&[audience]);
-        validation.set_required_spec_claims(&["exp", "iat", "sub", "iss", "aud"]);
-        let verifying = HashMap::from([(
-            kid.clone(),
+        Self::new(vec![SigningKey::hs256(secret)], issuer, audience, ttl)
+    }
+
+    /// `keys[0]` signs; every key verifies the tokens that name it, with the algorithm
+    /// it was made for.
+    pub fn new(keys: Vec<SigningKey>, issuer: &str, audience: &str, ttl: Duration) -> Self {
+        let jwks = json!({ "keys": keys.iter().filter_map(|k| k.jwk.clone()).collect::<Vec<_>>() });
+        let mut keys = keys.into_iter();
+        let current = keys.next().expect("a key ring has a current key");
+        let validation = |algorithm| {
+            let mut validation = Validation::new(algorithm);
+            validation.leeway = LEEWAY_SECS;
+            validation.validate_exp = true;
+            validation.set_issuer(&[issuer]);
+            validation.set_audience(&[audience]);
+            validation.set_required_spec_claims(&["exp", "iat", "sub", "iss", "aud"]);
+            validation
+        };
+        let mut verifying = HashMap::new();
+        verifying.insert(
+            current.kid.clone(),
             VerificationKey {
-                key: DecodingKey::from_secret(bytes),
-                validation,
+                key: current.decoding,
+                validation: validation(current.algorithm),
             },
-        )]);
+        );
+        for key in keys {
+            verifying.insert(
+                key.kid,
+                VerificationKey {
+                    key: key.decoding,
+                    validation: validation(key.algorithm),
+                },
+            );
+        }
         Self {
-            kid,
-            encoding: EncodingKey::from_secret(bytes),
+            kid: current.kid,
+            algorithm: current.algorithm,
+            encoding: current.encoding,
             verifying,
+            jwks,
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
             ttl,
         }
+    }
+
+    /// The JSON Web Key Set of the asymmetric keys (empty for HS256).
+    pub fn jwks(&self) -> &Value {
+        &self.jwks
     }
 
     pub fn issue(
@@ -110,7 +142,7 @@ impl AccessTokens {
             exp: expires_at.timestamp(),
             token_type: ACCESS.to_owned(),
         };
-        let mut header = Header::new(Algorithm::HS256);
+        let mut header = Header::new(self.algorithm);
         header.kid = Some(self.kid.clone());
         let token = jsonwebtoken::encode(&header, &claims, &self.encoding)?;
         Ok(IssuedAccess { token, expires_at })
@@ -132,16 +164,6 @@ impl AccessTokens {
             issued_at: DateTime::from_timestamp(claims.iat, 0)?,
         })
     }
-}
-
-/// The `kid` of an HS256 key: a short digest, so it names the key without revealing it.
-fn hs256_kid(secret: &[u8]) -> String {
-    let digest = Sha256::digest([b"graphql-auth kid:".as_slice(), secret].concat());
-    format!("hs256-{}", hex_prefix(&digest, 8))
-}
-
-fn hex_prefix(bytes: &[u8], n: usize) -> String {
-    bytes.iter().take(n).map(|b| format!("{b:02x}")).collect()
 }
 
 type HmacSha256 = Hmac<Sha256>;
@@ -256,8 +278,10 @@ impl OneTimeTokens {
 
     /// What the database stores and is searched by: the token's SHA-256, in hex.
     pub fn hash(token: &str) -> String {
-        let digest = Sha256::digest(token.as_bytes());
-        hex_prefix(&digest, digest.len())
+        Sha256::digest(token.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     /// The look-up hash of a presented token; `None` when it cannot be one of ours.

@@ -8,6 +8,11 @@ pub async fn live() -> &'static str {
     "ok"
 }
 
+/// `/.well-known/jwks.json`: the public keys that verify access tokens.
+pub async fn jwks(State(state): State<AppState>) -> axum::Json<serde_json::Value> {
+    axum::Json(state.auth.jwks().clone())
+}
+
 /// 200 only while the database answers.
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, &'static str) {
     match state.auth.db().ping().await {

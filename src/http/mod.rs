@@ -52,6 +52,7 @@ pub fn router(state: AppState, cors_origins: &[String], is_production: bool) -> 
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/metrics", get(metrics::render))
+        .route("/.well-known/jwks.json", get(health::jwks))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(cors(cors_origins))

@@ -11,6 +11,7 @@ mod audit;
 mod cli;
 mod fuzz;
 mod http;
+mod keys;
 mod logs;
 mod mail;
 mod observability;

@@ -1,0 +1,175 @@
+//! Signing keys: a key ring with EdDSA and ES256, the JWKS, rotation without logging
+//! anyone out, and emergency retirement.
+use std::{path::Path, process::Command};
+
+use jwt_compact::{
+    AlgorithmExt, Claims, UntrustedToken,
+    alg::{Ed25519, Es256},
+    jwk::JsonWebKey,
+};
+use serde_json::Value;
+
+use crate::helpers::{Backend, TestApp, spawn_app_with, spawn_replica, tokens};
+
+fn key_ring(path: &Path, args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_graphql-auth"))
+        .args(args)
+        .env_clear()
+        .env("JWT_KEYS_FILE", path)
+        .env("DATA_DIR", path.parent().unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    stdout
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn jwks(app: &TestApp) -> Value {
+    app.http
+        .get(app.url("/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+fn header(token: &str) -> Value {
+    use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+    serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(token.split('.').next().unwrap())
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+/// Verifies `token` with jwt-compact — another JWT library than the one that signed it
+/// — using only the key the JWKS publishes under the token's `kid`.
+fn verify_with_jwks(token: &str, jwks: &Value) -> Claims<Value> {
+    let kid = header(token)["kid"].as_str().unwrap().to_owned();
+    let jwk_json = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kid"] == kid.as_str())
+        .unwrap_or_else(|| panic!("{kid} is not in {jwks}"))
+        .clone();
+    let jwk: JsonWebKey<'_> = serde_json::from_value(jwk_json.clone()).unwrap();
+    let untrusted = UntrustedToken::new(token).unwrap();
+    match jwk_json["alg"].as_str().unwrap() {
+        "EdDSA" => {
+            let key = ed25519_dalek::VerifyingKey::try_from(&jwk).unwrap();
+            Ed25519
+                .validator::<Value>(&key)
+                .validate(&untrusted)
+                .unwrap()
+                .claims()
+                .clone()
+        }
+        "ES256" => {
+            let key = p256::ecdsa::VerifyingKey::try_from(&jwk).unwrap();
+            Es256
+                .validator::<Value>(&key)
+                .validate(&untrusted)
+                .unwrap()
+                .claims()
+                .clone()
+        }
+        other => panic!("unexpected alg {other}"),
+    }
+}
+
+#[tokio::test]
+async fn hs256_publishes_an_empty_key_set() {
+    let app = crate::helpers::spawn_app(Backend::Sqlite).await;
+    assert_eq!(jwks(&app).await, serde_json::json!({ "keys": [] }));
+}
+
+#[tokio::test]
+async fn eddsa_and_es256_tokens_verify_through_the_jwks_with_another_library() {
+    for alg in ["EdDSA", "ES256"] {
+        let dir = tempfile::tempdir().unwrap();
+        let ring = dir.path().join("keys.json");
+        let kid = key_ring(&ring, &["rotate-signing-key", "--alg", alg]);
+        let app = spawn_app_with(
+            Backend::Sqlite,
+            &[("JWT_KEYS_FILE", ring.to_str().unwrap())],
+        )
+        .await;
+        let me = app.register("amina").await;
+        assert_eq!(header(&me.access)["alg"], alg);
+        assert_eq!(header(&me.access)["kid"], kid.as_str());
+        let claims = verify_with_jwks(&me.access, &jwks(&app).await);
+        assert_eq!(claims.custom["sub"], me.user_id.as_str());
+        assert_eq!(claims.custom["sid"], me.session_id.as_str());
+        assert!(claims.expiration.is_some());
+        assert_eq!(app.whoami(&me.access).await, Ok(me.user_id.clone()));
+    }
+}
+
+#[tokio::test]
+async fn a_rotated_key_logs_nobody_out_and_a_retired_key_fails_at_once_while_refresh_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let ring = dir.path().join("keys.json");
+    let ring_var = [("JWT_KEYS_FILE", ring.to_str().unwrap())];
+    let old_kid = key_ring(&ring, &["rotate-signing-key", "--alg", "EdDSA"]);
+    let first = spawn_app_with(Backend::Sqlite, &ring_var).await;
+    let before = first.register("amina").await;
+
+    let new_kid = key_ring(&ring, &["rotate-signing-key", "--alg", "ES256"]);
+    let restarted = spawn_replica(&first, &ring_var).await;
+    assert_eq!(
+        restarted.whoami(&before.access).await,
+        Ok(before.user_id.clone()),
+        "old tokens still verify"
+    );
+    let after = restarted.login("amina", Some("phone")).await;
+    assert_eq!(header(&after.access)["kid"], new_kid.as_str());
+    let published: Vec<Value> = jwks(&restarted).await["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].clone())
+        .collect();
+    assert_eq!(published.len(), 2);
+
+    key_ring(&ring, &["retire-signing-key", "--kid", &old_kid]);
+    let emergency = spawn_replica(&first, &ring_var).await;
+    assert_eq!(
+        emergency.whoami(&before.access).await,
+        Err("UNAUTHENTICATED".into())
+    );
+    assert_eq!(
+        emergency.whoami(&after.access).await,
+        Ok(after.user_id.clone())
+    );
+    // The session itself survives: a refresh gets a token signed with the current key.
+    let renewed = tokens(&emergency.refresh_raw(&before.refresh).await, "refresh");
+    assert_eq!(header(&renewed.access)["kid"], new_kid.as_str());
+    assert_eq!(emergency.whoami(&renewed.access).await, Ok(before.user_id));
+}
+
+#[test]
+fn the_current_key_cannot_be_retired() {
+    let dir = tempfile::tempdir().unwrap();
+    let ring = dir.path().join("keys.json");
+    let kid = key_ring(&ring, &["rotate-signing-key", "--alg", "HS256"]);
+    let output = Command::new(env!("CARGO_BIN_EXE_graphql-auth"))
+        .args(["retire-signing-key", "--kid", &kid])
+        .env_clear()
+        .env("JWT_KEYS_FILE", &ring)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("rotate"));
+}
