@@ -35,6 +35,8 @@ pub struct Settings {
     pub rate_limits: RateLimitSettings,
     /// When set, `/metrics` asks for it as a bearer token.
     pub metrics_token: Option<String>,
+    /// A MaxMind-format `.mmdb` file; sessions get a location from it.
+    pub geoip_db: Option<PathBuf>,
     /// Shared rate-limit counters for several replicas; in memory without it.
     pub redis_url: Option<String>,
     /// Namespaces this deployment's keys in a shared Redis.
@@ -230,6 +232,7 @@ impl Settings {
                     .quota("RATE_LIMIT_RESEND_VERIFICATION_EMAIL", "3/hour")?,
             },
             metrics_token: vars.raw("METRICS_TOKEN"),
+            geoip_db: vars.raw("GEOIP_DB").map(PathBuf::from),
             redis_url: vars.raw("REDIS_URL"),
             redis_key_prefix: vars
                 .raw("REDIS_KEY_PREFIX")

@@ -13,6 +13,8 @@ pub mod config;
 pub mod domain;
 /// SeaORM entities, no logic.
 pub mod entities;
+/// Locating client IP addresses with a MaxMind-format database.
+pub mod geoip;
 /// The schema, resolvers, guards, DataLoaders and the error mapping.
 pub mod graphql;
 /// Routes, middleware and the GraphQL-over-HTTP handlers.

@@ -26,6 +26,7 @@ use crate::{
         tokens::{AccessTokens, OneTimeTokens, RefreshTokens},
     },
     config::Settings,
+    geoip::GeoIp,
     graphql::build_schema,
     http::{AppState, TrustedProxies, metrics_handle, router},
     mail::{OutboxWorker, Transport},
@@ -174,6 +175,7 @@ async fn auth_service_with(
         limiter,
         OneTimeTokens::new(secret),
         Policy::from_settings(settings),
+        settings.geoip_db.as_deref().map(GeoIp::open).transpose()?,
     ))
 }
 

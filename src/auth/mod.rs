@@ -96,6 +96,7 @@ struct Inner {
     limiter: RateLimiter,
     one_time_tokens: OneTimeTokens,
     policy: Policy,
+    geoip: Option<crate::geoip::GeoIp>,
     /// Woken after a transaction that queued mail commits.
     mail_queued: Arc<Notify>,
 }
@@ -109,6 +110,7 @@ impl AuthService {
         limiter: RateLimiter,
         one_time_tokens: OneTimeTokens,
         policy: Policy,
+        geoip: Option<crate::geoip::GeoIp>,
     ) -> Self {
         Self(Arc::new(Inner {
             db,
@@ -118,12 +120,19 @@ impl AuthService {
             limiter,
             one_time_tokens,
             policy,
+            geoip,
             mail_queued: Arc::new(Notify::new()),
         }))
     }
 
     pub fn db(&self) -> &DatabaseConnection {
         &self.0.db
+    }
+
+    /// Where a stored client address is; `None` without a geo-IP database, or for an
+    /// address it does not know.
+    pub fn locate(&self, ip: &str) -> Option<crate::geoip::Location> {
+        self.0.geoip.as_ref()?.locate(ip.parse().ok()?)
     }
 
     /// The public signing keys as a JSON Web Key Set.

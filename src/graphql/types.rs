@@ -4,7 +4,7 @@ use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject, dataloader
 use chrono::{DateTime, Utc};
 
 use super::{
-    caller::{Caller, principal},
+    caller::{Caller, auth, principal},
     error::ApiError,
     loaders::{ActiveSessionsLoader, UserLoader},
 };
@@ -144,8 +144,13 @@ impl Session {
         self.row.ip_address.as_deref()
     }
     /// Where the sign-in came from; null without a geo-IP database or for private IPs.
-    async fn location(&self) -> Option<GeoLocation> {
-        None
+    async fn location(&self, ctx: &Context<'_>) -> Option<GeoLocation> {
+        let place = auth(ctx).locate(self.row.ip_address.as_deref()?)?;
+        Some(GeoLocation {
+            country_code: place.country_code,
+            country: place.country,
+            city: place.city,
+        })
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.row.created_at

@@ -11,6 +11,7 @@ backend_tests!(
     metrics_count_auth_events_and_time_requests,
     metrics_can_require_a_token,
     sessions_name_the_device_from_the_user_agent,
+    sessions_are_located_with_a_geoip_database,
 );
 
 async fn metrics_count_auth_events_and_time_requests(backend: Backend) {
@@ -85,4 +86,52 @@ async fn sessions_name_the_device_from_the_user_agent(backend: Backend) {
         sessions[1]["deviceName"].is_null(),
         "api-tests/1.0 names no device"
     );
+}
+
+async fn sessions_are_located_with_a_geoip_database(backend: Backend) {
+    let geoip = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/geoip/test-city.mmdb"
+    );
+    let app = spawn_app_with(
+        backend,
+        &[("GEOIP_DB", geoip), ("TRUSTED_PROXIES", "127.0.0.1/32")],
+    )
+    .await;
+    let me = app.register("amina").await;
+    for (ip, device) in [("203.0.113.7", "laptop"), ("2001:db8::1", "phone")] {
+        let body = app
+            .login_raw(
+                json!({ "username": "amina", "password": PASSWORD, "deviceFingerprint": device }),
+                &[("X-Forwarded-For", ip)],
+            )
+            .await;
+        tokens(&body, "login");
+    }
+    let body = app
+        .graphql(
+            Some(&me.access),
+            "{ sessions { deviceFingerprint ipAddress location { countryCode country city } } }",
+            json!({}),
+        )
+        .await;
+    let sessions = body["data"]["sessions"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"));
+    let location = |fingerprint: Option<&str>| {
+        sessions
+            .iter()
+            .find(|s| s["deviceFingerprint"].as_str() == fingerprint)
+            .map(|s| s["location"].clone())
+            .unwrap()
+    };
+    assert_eq!(
+        location(Some("laptop")),
+        json!({ "countryCode": "DZ", "country": "Algeria", "city": "Algiers" })
+    );
+    assert_eq!(
+        location(Some("phone")),
+        json!({ "countryCode": "CA", "country": "Canada", "city": null })
+    );
+    assert!(location(None).is_null(), "127.0.0.1 is nowhere");
 }
