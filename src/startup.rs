@@ -18,7 +18,7 @@ use tokio::{net::TcpListener, sync::watch};
 
 use crate::{
     auth::{
-        AuthService, Policy,
+        AuthParts, AuthService, Policy,
         key_ring::{self, SigningKey},
         keys,
         password::PasswordHasher,
@@ -162,21 +162,21 @@ async fn auth_service_with(
         }
         None => RateLimiter::in_memory(settings.rate_limits),
     };
-    Ok(AuthService::new(
+    Ok(AuthService::new(AuthParts {
         db,
-        PasswordHasher::new(settings.password_hash_concurrency)?,
-        AccessTokens::new(
+        hasher: PasswordHasher::new(settings.password_hash_concurrency)?,
+        access_tokens: AccessTokens::new(
             signing_keys(settings, secret)?,
             &settings.jwt.issuer,
             &settings.jwt.audience,
             settings.lifetimes.access_token,
         ),
-        RefreshTokens::new(secret),
+        refresh_tokens: RefreshTokens::new(secret),
         limiter,
-        OneTimeTokens::new(secret),
-        Policy::from_settings(settings),
-        settings.geoip_db.as_deref().map(GeoIp::open).transpose()?,
-    ))
+        one_time_tokens: OneTimeTokens::new(secret),
+        policy: Policy::from_settings(settings),
+        geoip: settings.geoip_db.as_deref().map(GeoIp::open).transpose()?,
+    }))
 }
 
 /// The key ring from `JWT_KEYS_FILE`, or the one HS256 key of the server secret.

@@ -88,6 +88,18 @@ impl Policy {
 #[derive(Clone)]
 pub struct AuthService(Arc<Inner>);
 
+/// What the flows are built from; `startup` assembles it from the settings.
+pub struct AuthParts {
+    pub db: DatabaseConnection,
+    pub hasher: PasswordHasher,
+    pub access_tokens: AccessTokens,
+    pub refresh_tokens: RefreshTokens,
+    pub limiter: RateLimiter,
+    pub one_time_tokens: OneTimeTokens,
+    pub policy: Policy,
+    pub geoip: Option<crate::geoip::GeoIp>,
+}
+
 struct Inner {
     db: DatabaseConnection,
     hasher: PasswordHasher,
@@ -102,25 +114,16 @@ struct Inner {
 }
 
 impl AuthService {
-    pub fn new(
-        db: DatabaseConnection,
-        hasher: PasswordHasher,
-        access_tokens: AccessTokens,
-        refresh_tokens: RefreshTokens,
-        limiter: RateLimiter,
-        one_time_tokens: OneTimeTokens,
-        policy: Policy,
-        geoip: Option<crate::geoip::GeoIp>,
-    ) -> Self {
+    pub fn new(parts: AuthParts) -> Self {
         Self(Arc::new(Inner {
-            db,
-            hasher,
-            access_tokens,
-            refresh_tokens,
-            limiter,
-            one_time_tokens,
-            policy,
-            geoip,
+            db: parts.db,
+            hasher: parts.hasher,
+            access_tokens: parts.access_tokens,
+            refresh_tokens: parts.refresh_tokens,
+            limiter: parts.limiter,
+            one_time_tokens: parts.one_time_tokens,
+            policy: parts.policy,
+            geoip: parts.geoip,
             mail_queued: Arc::new(Notify::new()),
         }))
     }
