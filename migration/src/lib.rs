@@ -9,6 +9,7 @@ mod m20261125_000003_create_one_time_tokens;
 mod m20261125_000004_create_mail_outbox;
 mod m20261125_000005_create_login_attempts;
 mod m20261125_000006_create_security_events;
+mod m20261125_000007_add_detail_to_mail_outbox;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_create_mail_outbox::Migration),
             Box::new(m20261125_000005_create_login_attempts::Migration),
             Box::new(m20261125_000006_create_security_events::Migration),
+            Box::new(m20261125_000007_add_detail_to_mail_outbox::Migration),
         ]
     }
 }

@@ -283,6 +283,7 @@ impl AuthService {
                 user_id,
                 recipient: user.email.clone(),
                 token_id: Some(issued.id),
+                detail: None,
             },
             now,
         )
@@ -306,6 +307,7 @@ pub(super) async fn queue_notice(
             user_id: UserId::from(user.id),
             recipient: user.email.clone(),
             token_id: None,
+            detail: None,
         },
         now,
     )

@@ -10,11 +10,12 @@ use super::{
     rate_limit::Operation, to_chrono,
 };
 use crate::{
-    domain::{EmailAddress, Password, SecurityEventKind, SessionId, UserId},
+    domain::{EmailAddress, Password, SecurityEventKind, SessionId, UserId, device_name},
     entities::{session, user},
     store::{
         self,
         lockout::{Attempt, Claim},
+        outbox::{MailKind, NewMail},
         sessions::NewSession,
     },
 };
@@ -162,7 +163,23 @@ impl AuthService {
         let signed_in = self
             .start_session(&txn, user, device, credentials.remember_me, client, now)
             .await?;
+        let unfamiliar = self
+            .unfamiliar_sign_in(&txn, user, &signed_in.session)
+            .await?;
+        if let Some(detail) = &unfamiliar {
+            let mail = NewMail {
+                kind: MailKind::NewSignIn,
+                user_id,
+                recipient: user.email.clone(),
+                token_id: None,
+                detail: Some(detail.clone()),
+            };
+            store::outbox::queue(&txn, mail, now).await?;
+        }
         txn.commit().await?;
+        if unfamiliar.is_some() {
+            self.wake_mail_worker();
+        }
         self.record(SecurityEventKind::LoginSucceeded, client, signed_in.about())
             .await;
         Ok(signed_in)
@@ -201,6 +218,42 @@ impl AuthService {
         )
         .await?;
         self.signed_in(user_id, session, now)
+    }
+
+    /// The device and place of `new` when the account has signed in before but never
+    /// from that device in that country: worth an email to its owner.
+    async fn unfamiliar_sign_in(
+        &self,
+        db: &impl ConnectionTrait,
+        user: &user::Model,
+        new: &session::Model,
+    ) -> Result<Option<serde_json::Value>, AuthError> {
+        /// How far back earlier sign-ins are compared.
+        const REMEMBERED: u64 = 200;
+        let earlier = store::sessions::recent_for_user(db, user.id.into(), REMEMBERED).await?;
+        let place_of = |s: &session::Model| s.ip_address.as_deref().and_then(|ip| self.locate(ip));
+        let mark = |s: &session::Model| {
+            (
+                s.user_agent.as_deref().and_then(device_name),
+                place_of(s).and_then(|p| p.country_code),
+            )
+        };
+        let seen: Vec<_> = earlier
+            .iter()
+            .filter(|s| s.id != new.id)
+            .map(mark)
+            .collect();
+        let (device, _) = mark(new);
+        if seen.is_empty() || seen.contains(&mark(new)) {
+            return Ok(None);
+        }
+        let place = place_of(new).map(|p| match (p.city, p.country) {
+            (Some(city), Some(country)) => format!("{city}, {country}"),
+            (city, country) => city.or(country).or(p.country_code).unwrap_or_default(),
+        });
+        Ok(Some(
+            json!({ "device": device, "place": place, "ip": new.ip_address }),
+        ))
     }
 
     /// A session's expiry as of `now`: its lifetime from now, never past its cap.

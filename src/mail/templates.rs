@@ -24,6 +24,17 @@ pub enum Template<'a> {
     PasswordReset {
         username: &'a str,
     },
+    /// A sign-in from a device and country the account had not used before.
+    NewSignIn {
+        username: &'a str,
+        /// "Firefox on Linux", or `None` when the user agent says nothing useful.
+        device: Option<&'a str>,
+        /// "Algiers, Algeria", or `None` without a geo-IP answer.
+        place: Option<&'a str>,
+        ip: Option<&'a str>,
+        /// Where the user reviews and ends sessions.
+        link: &'a str,
+    },
 }
 
 /// A rendered message. It may contain a token: never log it (the log transport
@@ -172,6 +183,56 @@ fn parts<'a>(template: &'a Template<'_>, language: Language) -> Parts<'a> {
             action: None,
             closing: vec![
                 "Si ce n'est pas vous, réinitialisez votre mot de passe sans attendre.".into(),
+            ],
+        },
+        (
+            Template::NewSignIn {
+                username,
+                device,
+                place,
+                ip,
+                link,
+            },
+            Fr,
+        ) => Parts {
+            subject: "Nouvelle connexion à votre compte",
+            greeting: greeting(username),
+            paragraphs: vec![format!(
+                "Une connexion à votre compte vient d'avoir lieu depuis {} ({}, adresse {}).",
+                device.unwrap_or("un appareil inconnu"),
+                place.unwrap_or("lieu inconnu"),
+                ip.unwrap_or("inconnue"),
+            )],
+            action: Some(("Voir mes sessions", link)),
+            closing: vec![
+                "Si c'est vous, il n'y a rien à faire. Sinon, fermez cette session et \
+                 changez votre mot de passe."
+                    .into(),
+            ],
+        },
+        (
+            Template::NewSignIn {
+                username,
+                device,
+                place,
+                ip,
+                link,
+            },
+            En,
+        ) => Parts {
+            subject: "New sign-in to your account",
+            greeting: greeting(username),
+            paragraphs: vec![format!(
+                "Your account was just signed in to from {} ({}, address {}).",
+                device.unwrap_or("an unknown device"),
+                place.unwrap_or("unknown location"),
+                ip.unwrap_or("unknown"),
+            )],
+            action: Some(("Review my sessions", link)),
+            closing: vec![
+                "If this was you, there is nothing to do. Otherwise, end that session and \
+                 change your password."
+                    .into(),
             ],
         },
         (Template::PasswordReset { username }, En) => Parts {

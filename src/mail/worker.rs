@@ -200,6 +200,25 @@ impl OutboxWorker {
             }
             MailKind::PasswordChanged => Template::PasswordChanged { username },
             MailKind::PasswordResetCompleted => Template::PasswordReset { username },
+            MailKind::NewSignIn => {
+                let detail: serde_json::Value = row
+                    .detail
+                    .as_deref()
+                    .and_then(|d| serde_json::from_str(d).ok())
+                    .unwrap_or_default();
+                let link = format!("{}/sessions", self.public_url);
+                let rendered = render(
+                    &Template::NewSignIn {
+                        username,
+                        device: detail["device"].as_str(),
+                        place: detail["place"].as_str(),
+                        ip: detail["ip"].as_str(),
+                        link: &link,
+                    },
+                    language,
+                );
+                return Ok(Composed::Message(rendered));
+            }
         };
         Ok(Composed::Message(render(&template, language)))
     }

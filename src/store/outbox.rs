@@ -20,14 +20,16 @@ pub enum MailKind {
     PasswordReset,
     PasswordChanged,
     PasswordResetCompleted,
+    NewSignIn,
 }
 
 impl MailKind {
-    const ALL: [Self; 4] = [
+    const ALL: [Self; 5] = [
         Self::EmailVerification,
         Self::PasswordReset,
         Self::PasswordChanged,
         Self::PasswordResetCompleted,
+        Self::NewSignIn,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -36,6 +38,7 @@ impl MailKind {
             Self::PasswordReset => "password_reset",
             Self::PasswordChanged => "password_changed",
             Self::PasswordResetCompleted => "password_reset_completed",
+            Self::NewSignIn => "new_sign_in",
         }
     }
 
@@ -50,6 +53,8 @@ pub struct NewMail {
     pub recipient: String,
     /// The token a link in the message carries.
     pub token_id: Option<TokenId>,
+    /// What else the message says, as a JSON object (never a token).
+    pub detail: Option<serde_json::Value>,
 }
 
 /// Queues a message, due at once.
@@ -71,6 +76,7 @@ pub async fn queue(
         sent_at: Set(None),
         failed_at: Set(None),
         last_error: Set(None),
+        detail: Set(new.detail.map(|d| d.to_string())),
     }
     .insert(db)
     .await?;

@@ -111,6 +111,20 @@ pub async fn active_for_users(
         .await
 }
 
+/// A user's most recent sessions, ended ones included, newest first.
+pub async fn recent_for_user(
+    db: &impl ConnectionTrait,
+    user_id: UserId,
+    limit: u64,
+) -> Result<Vec<session::Model>, DbErr> {
+    Sessions::find()
+        .filter(session::Column::UserId.eq(user_id.as_uuid()))
+        .order_by_desc(session::Column::CreatedAt)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
 /// Ends one session; `false` when it had already ended.
 pub async fn revoke(
     db: &impl ConnectionTrait,

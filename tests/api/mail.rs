@@ -20,6 +20,7 @@ backend_tests!(
     mail_queued_while_the_smtp_server_is_down_goes_out_once_it_is_back,
     mail_queued_before_a_restart_is_sent_once_by_the_next_instance,
     two_instances_on_one_database_send_each_message_once,
+    a_sign_in_from_a_new_device_and_country_emails_the_owner,
 );
 
 /// Long enough for a worker polling every 200 ms to have sent anything still due.
@@ -219,4 +220,56 @@ async fn production_refuses_to_write_mail_to_the_log_unless_asked() {
     .await
     .expect("a non-SMTP URL fails");
     assert!(bad.contains("SMTP_URL"), "{bad}");
+}
+
+async fn a_sign_in_from_a_new_device_and_country_emails_the_owner(backend: Backend) {
+    let geoip = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/geoip/test-city.mmdb"
+    );
+    let (app, sink) = spawn_app_with_mail(
+        backend,
+        &[("GEOIP_DB", geoip), ("TRUSTED_PROXIES", "127.0.0.1/32")],
+    )
+    .await;
+    register_in(&app, "amina", Some("en")).await;
+    sink.wait_for(1, MAIL_WAIT).await;
+    let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0";
+    let sign_in = |ip: &'static str| {
+        let app = &app;
+        async move {
+            let body = app
+                .login_raw(
+                    json!({ "username": "amina", "password": PASSWORD }),
+                    &[("User-Agent", firefox), ("X-Forwarded-For", ip)],
+                )
+                .await;
+            tokens(&body, "login");
+        }
+    };
+    sign_in("203.0.113.7").await;
+    let notice = &sink.wait_for(2, MAIL_WAIT).await[1];
+    assert_eq!(notice.subject(), "New sign-in to your account");
+    let text = notice.part("text/plain").unwrap();
+    for expected in [
+        "Firefox on Linux",
+        "Algiers, Algeria",
+        "203.0.113.7",
+        "http://auth.test/sessions",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from {text}");
+    }
+    // The same browser in the same country again: nothing new to tell.
+    sign_in("203.0.113.8").await;
+    tokio::time::sleep(SETTLE).await;
+    assert_eq!(sink.received().len(), 2);
+    // The same browser in another country is new.
+    sign_in("198.51.100.1").await;
+    let received = sink.wait_for(3, MAIL_WAIT).await;
+    assert!(
+        received[2]
+            .part("text/plain")
+            .unwrap()
+            .contains("Paris, France")
+    );
 }
