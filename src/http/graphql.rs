@@ -118,7 +118,12 @@ async fn execute(
             BatchRequest::Batch(items.into_iter().map(with_data).collect())
         }
     };
+    let is_batch = matches!(batch, BatchRequest::Batch(_));
+    let started = std::time::Instant::now();
     let response = state.schema.execute_batch(batch).await;
+    // The GraphQL work alone (parse, validate, resolve), beside the HTTP timing.
+    metrics::histogram!("graphql_execution_duration_seconds", "batch" => is_batch.to_string())
+        .record(started.elapsed().as_secs_f64());
     let failed_before_execution = did_not_execute(&response);
     let mut http = GraphQLResponse::from(response).into_response();
     let media_type = if accepts(headers, GRAPHQL_RESPONSE_JSON) {

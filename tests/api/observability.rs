@@ -30,6 +30,7 @@ async fn metrics_count_auth_events_and_time_requests(backend: Backend) {
         "auth_events_total{kind=\"LOGIN_FAILED\"}",
         "http_request_duration_seconds_bucket{method=\"POST\",route=\"/graphql\",status=\"200\"",
         "db_pool_connections",
+        "graphql_execution_duration_seconds_bucket{batch=\"false\"",
     ] {
         assert!(text.contains(needle), "missing {needle} in:\n{text}");
     }
