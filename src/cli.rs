@@ -3,9 +3,8 @@
 //! `rotate-signing-key`, `retire-signing-key`.
 use std::io::{BufRead, IsTerminal};
 
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 use clap::{Parser, Subcommand};
-use migration::{Migrator, MigratorTrait};
 
 use crate::{
     auth::AuthService,
@@ -79,9 +78,7 @@ impl Cli {
             Command::Serve => serve(&settings).await,
             Command::Migrate => {
                 let db = startup::connect(&settings).await?;
-                Migrator::up(&db, None)
-                    .await
-                    .context("running migrations")?;
+                startup::migrate(&db).await?;
                 println!("migrations applied");
                 Ok(())
             }
@@ -204,9 +201,7 @@ async fn issue_verification_tokens(settings: &Settings) -> anyhow::Result<()> {
 /// The auth flows on a migrated database, for commands that act without a server.
 async fn migrated_auth_service(settings: &Settings) -> anyhow::Result<AuthService> {
     let db = startup::connect(settings).await?;
-    Migrator::up(&db, None)
-        .await
-        .context("running migrations")?;
+    startup::migrate(&db).await?;
     startup::auth_service(settings, db).await
 }
 

@@ -12,7 +12,9 @@ use std::{
 
 use anyhow::Context as _;
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, TransactionTrait,
+};
 use secrecy::SecretString;
 use tokio::{net::TcpListener, sync::watch};
 
@@ -44,9 +46,7 @@ impl Application {
     /// Connects, migrates, and binds `settings.bind_addr` (port 0 picks a free port).
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let mut db = connect(settings).await?;
-        Migrator::up(&db, None)
-            .await
-            .context("running migrations")?;
+        migrate(&db).await?;
         let statements = Arc::new(AtomicU64::new(0));
         let counter = statements.clone();
         db.set_metric_callback(move |_| {
@@ -121,6 +121,38 @@ impl Application {
         served.context("serving HTTP")?;
         db.close().await.context("closing the database pool")?;
         Ok(())
+    }
+}
+
+/// Applies pending migrations, one instance at a time: replicas starting together
+/// would otherwise race to create the same tables and record the same versions.
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        // Everything in one transaction holding an advisory lock: the others wait,
+        // then find nothing left to do. PostgreSQL's DDL is transactional.
+        let txn = db.begin().await?;
+        txn.execute_unprepared("SELECT pg_advisory_xact_lock(7245012943)")
+            .await
+            .context("waiting for the migration lock")?;
+        Migrator::up(&txn, None)
+            .await
+            .context("running migrations")?;
+        return Ok(txn.commit().await?);
+    }
+    // SQLite has no lock to wait on across processes; an instance that loses the race
+    // (a version recorded, an index created meanwhile) tries again until none is left.
+    const ATTEMPTS: u32 = 20;
+    let mut attempt = 1;
+    loop {
+        match Migrator::up(db, None).await {
+            Ok(()) => return Ok(()),
+            Err(err) if attempt < ATTEMPTS => {
+                tracing::debug!(error = %err, attempt, "migration raced another instance; retrying");
+                tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
+                attempt += 1;
+            }
+            Err(err) => return Err(anyhow::Error::new(err).context("running migrations")),
+        }
     }
 }
 

@@ -21,4 +21,5 @@ mod refresh;
 mod schema;
 mod sessions;
 mod staff;
+mod startup;
 mod tokens;
