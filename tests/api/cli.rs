@@ -1,7 +1,7 @@
 //! The binary's subcommands, run as a user would run them.
 use std::{
     io::Write,
-    process::{Command, Stdio},
+    process::{Command, Output, Stdio},
 };
 
 use serde_json::json;
@@ -30,35 +30,21 @@ fn binary() -> Command {
 async fn create_user_reads_the_password_from_stdin_and_the_account_signs_in(backend: Backend) {
     let db = TestDatabase::new(backend).await;
     let data_dir = tempfile::tempdir().unwrap();
-    let mut child = binary()
-        .args([
-            "create-user",
-            "--username",
-            "root-admin",
-            "--email",
-            "admin@example.dz",
-            "--staff",
-        ])
-        .env("DATABASE_URL", &db.url)
-        .env("DATA_DIR", data_dir.path())
-        .env("JWT_SECRET", JWT_SECRET)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"a trusty passphrase\n")
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let data_dir_text = data_dir.path().to_string_lossy();
+    let env = [
+        ("DATABASE_URL", db.url.as_str()),
+        ("DATA_DIR", &*data_dir_text),
+        ("JWT_SECRET", JWT_SECRET),
+    ];
+    let args = [
+        "--username",
+        "root-admin",
+        "--email",
+        "admin@example.dz",
+        "--staff",
+    ];
+    let output = create_user(&env, &args, "a trusty passphrase");
+    assert_success(&output);
     assert!(String::from_utf8_lossy(&output.stdout).contains("created user root-admin"));
 
     let app = spawn_app_on(db, &[]).await;
@@ -77,31 +63,27 @@ async fn create_user_reads_the_password_from_stdin_and_the_account_signs_in(back
     assert_eq!(me["data"]["me"]["isStaff"], true);
 }
 
-/// Runs `create-user` on this database; the account gets no verification mail.
-fn create_user(db_url: &str, data_dir: &std::path::Path, username: &str) {
-    let mut child = binary()
-        .args([
-            "create-user",
-            "--username",
-            username,
-            "--email",
-            &format!("{username}@example.dz"),
-        ])
-        .env("DATABASE_URL", db_url)
-        .env("DATA_DIR", data_dir)
-        .env("JWT_SECRET", JWT_SECRET)
+/// Runs `create-user` with `env`, typing `password` on standard input as a person
+/// would (never as an argument).
+fn create_user(env: &[(&str, &str)], args: &[&str], password: &str) -> Output {
+    let mut command = binary();
+    command
+        .arg("create-user")
+        .args(args)
         .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"a decent passphrase\n")
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(format!("{password}\n").as_bytes()).unwrap();
+    drop(stdin);
+    child.wait_with_output().unwrap()
+}
+
+fn assert_success(output: &Output) {
     assert!(
         output.status.success(),
         "{}",
@@ -109,12 +91,28 @@ fn create_user(db_url: &str, data_dir: &std::path::Path, username: &str) {
     );
 }
 
+/// An account made by `create-user` on this database: it gets no verification mail.
+fn create_account(db_url: &str, data_dir: &std::path::Path, username: &str) {
+    let data_dir = data_dir.to_string_lossy();
+    let email = format!("{username}@example.dz");
+    let env = [
+        ("DATABASE_URL", db_url),
+        ("DATA_DIR", &*data_dir),
+        ("JWT_SECRET", JWT_SECRET),
+    ];
+    assert_success(&create_user(
+        &env,
+        &["--username", username, "--email", &email],
+        "a decent passphrase",
+    ));
+}
+
 async fn issue_verification_tokens_queues_one_mail_per_unverified_account_once(backend: Backend) {
     let db = TestDatabase::new(backend).await;
     let db_url = db.url.clone();
     let data_dir = tempfile::tempdir().unwrap();
-    create_user(&db_url, data_dir.path(), "first-admin");
-    create_user(&db_url, data_dir.path(), "second-admin");
+    create_account(&db_url, data_dir.path(), "first-admin");
+    create_account(&db_url, data_dir.path(), "second-admin");
     let sink = SmtpSink::start().await;
     let app = spawn_app_on(db, &as_pairs(&mail_settings(&sink, &[]))).await;
     // Registered through the API: it already holds a live link and gets no second one.
@@ -129,11 +127,7 @@ async fn issue_verification_tokens_queues_one_mail_per_unverified_account_once(b
             .env("JWT_SECRET", JWT_SECRET)
             .output()
             .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert_success(&output);
         String::from_utf8(output.stdout).unwrap()
     };
     assert_eq!(issue(), "queued 2 verification email(s)\n");
@@ -162,22 +156,9 @@ async fn issue_verification_tokens_queues_one_mail_per_unverified_account_once(b
 #[test]
 fn create_user_refuses_a_weak_password() {
     let data_dir = tempfile::tempdir().unwrap();
-    let mut child = binary()
-        .args([
-            "create-user",
-            "--username",
-            "weakling",
-            "--email",
-            "w@example.dz",
-        ])
-        .env("DATA_DIR", data_dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(b"short\n").unwrap();
-    let output = child.wait_with_output().unwrap();
+    let data_dir_text = data_dir.path().to_string_lossy();
+    let args = ["--username", "weakling", "--email", "w@example.dz"];
+    let output = create_user(&[("DATA_DIR", &*data_dir_text)], &args, "short");
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("TOO_SHORT"));
 }
@@ -207,47 +188,27 @@ fn production_refuses_to_start_without_a_strong_secret() {
 #[test]
 fn development_generates_a_signing_key_once_and_keeps_it() {
     let data_dir = tempfile::tempdir().unwrap();
-    let run = || {
-        let output = binary()
-            .args(["migrate"])
-            .env("DATA_DIR", data_dir.path())
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    };
-    run();
+    let migrated = binary()
+        .arg("migrate")
+        .env("DATA_DIR", data_dir.path())
+        .output()
+        .unwrap();
+    assert_success(&migrated);
     let db_file = data_dir.path().join("graphql-auth.sqlite");
     assert!(
         db_file.exists(),
         "migrate creates the SQLite file in DATA_DIR"
     );
     // `migrate` needs no key; `create-user` does, and keeps the one it made.
+    let data_dir_text = data_dir.path().to_string_lossy();
     let create = |name: &str| {
-        let mut child = binary()
-            .args([
-                "create-user",
-                "--username",
-                name,
-                "--email",
-                &format!("{name}@example.dz"),
-            ])
-            .env("DATA_DIR", data_dir.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(b"a decent passphrase\n")
-            .unwrap();
-        assert!(child.wait_with_output().unwrap().status.success());
+        let email = format!("{name}@example.dz");
+        let args = ["--username", name, "--email", &email];
+        assert_success(&create_user(
+            &[("DATA_DIR", &*data_dir_text)],
+            &args,
+            "a decent passphrase",
+        ));
         std::fs::read_to_string(data_dir.path().join("jwt-secret")).unwrap()
     };
     let first = create("first-user");
