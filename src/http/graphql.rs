@@ -15,7 +15,7 @@ use axum::{
 };
 use serde_json::json;
 
-use super::{AppState, graphiql};
+use super::{AppState, bearer_token, graphiql};
 use crate::{
     auth::ClientInfo,
     graphql::{caller::Caller, error::ErrorCode, with_request_data},
@@ -173,19 +173,6 @@ fn client_info(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Clien
         user_agent: text("user-agent"),
         device_fingerprint: text("device-fingerprint"),
     }
-}
-
-/// The bearer token, if any. A malformed `Authorization` header counts as an invalid
-/// token (guarded fields refuse it), not as no token.
-fn bearer_token(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(header::AUTHORIZATION)?;
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim().to_owned());
-    Some(token.unwrap_or_default())
 }
 
 fn is_json(headers: &HeaderMap) -> bool {

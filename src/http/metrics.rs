@@ -10,7 +10,7 @@ use axum::{
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use subtle::ConstantTimeEq;
 
-use super::AppState;
+use super::{AppState, bearer_token};
 
 /// The process-wide recorder (the `metrics` facade has exactly one), installed on
 /// first use; every application in the process renders from it.
@@ -36,11 +36,7 @@ pub fn handle() -> PrometheusHandle {
 /// `GET /metrics`, behind `METRICS_TOKEN` when one is set.
 pub async fn render(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
     if let Some(expected) = &state.metrics_token {
-        let given = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .unwrap_or_default();
+        let given = bearer_token(&headers).unwrap_or_default();
         if !bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
             return (
                 StatusCode::UNAUTHORIZED,

@@ -98,6 +98,19 @@ pub fn router(state: AppState, cors_origins: &[String], is_production: bool) -> 
     }
 }
 
+/// The bearer token, if any. A malformed `Authorization` header counts as an invalid
+/// (empty) token, not as no token, so whatever checks it refuses it.
+fn bearer_token(headers: &axum::http::HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?;
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim().to_owned());
+    Some(token.unwrap_or_default())
+}
+
 /// One span per request, named by its id, method and path (never its query string,
 /// which could hold a token sent by mistake).
 fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {

@@ -105,13 +105,13 @@ pub async fn find_by_login(
         .await
 }
 
-/// The account with this email address (any case).
+/// The account whose email has this look-up key (`EmailAddress::key_of`).
 pub async fn find_by_email(
     db: &impl ConnectionTrait,
-    email: &str,
+    key: &str,
 ) -> Result<Option<user::Model>, DbErr> {
     Users::find()
-        .filter(user::Column::EmailKey.eq(EmailAddress::key_of(email)))
+        .filter(user::Column::EmailKey.eq(key))
         .one(db)
         .await
 }
