@@ -238,16 +238,17 @@ impl AuthService {
                 place_of(s).and_then(|p| p.country_code),
             )
         };
-        let seen: Vec<_> = earlier
-            .iter()
-            .filter(|s| s.id != new.id)
-            .map(mark)
-            .collect();
-        let (device, _) = mark(new);
-        if seen.is_empty() || seen.contains(&mark(new)) {
+        let new_place = place_of(new);
+        let device = new.user_agent.as_deref().and_then(device_name);
+        let new_mark = (
+            device.clone(),
+            new_place.as_ref().and_then(|p| p.country_code.clone()),
+        );
+        let mut others = earlier.iter().filter(|s| s.id != new.id).peekable();
+        if others.peek().is_none() || others.any(|s| mark(s) == new_mark) {
             return Ok(None);
         }
-        let place = place_of(new).map(|p| match (p.city, p.country) {
+        let place = new_place.map(|p| match (p.city, p.country) {
             (Some(city), Some(country)) => format!("{city}, {country}"),
             (city, country) => city.or(country).or(p.country_code).unwrap_or_default(),
         });
