@@ -64,12 +64,21 @@ impl AuthService {
             .await?
             .filter(|s| s.user_id == principal.user_id.as_uuid())
             .ok_or(AuthError::NotFound)?;
-        if store::sessions::revoke(db, id, RevokeReason::RevokedByUser, now()).await? {
-            let about = principal.about(Some(session.id));
-            self.record(SecurityEventKind::SessionRevoked, client, about)
-                .await;
+        let now = now();
+        let reason = RevokeReason::RevokedByUser;
+        if !store::sessions::revoke(db, id, reason, now).await? {
+            // Already ended: show it as it is.
+            return Ok(session);
         }
-        Ok(store::sessions::find(db, id).await?.unwrap_or(session))
+        let about = principal.about(Some(session.id));
+        self.record(SecurityEventKind::SessionRevoked, client, about)
+            .await;
+        // What the UPDATE wrote, without reading the row back.
+        Ok(session::Model {
+            revoked_at: Some(now),
+            revoked_reason: Some(reason.as_str().to_owned()),
+            ..session
+        })
     }
 
     pub async fn logout(
