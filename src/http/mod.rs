@@ -55,6 +55,7 @@ pub fn router(state: AppState, cors_origins: &[String], is_production: bool) -> 
         .route("/.well-known/jwks.json", get(health::jwks))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::map_response(close_after_refused_body))
         .layer(cors(cors_origins))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
@@ -96,6 +97,20 @@ pub fn router(state: AppState, cors_origins: &[String], is_production: bool) -> 
     } else {
         router
     }
+}
+
+/// A body refused for its size is left unread on the connection, so the connection
+/// cannot carry another request: say so, or a keep-alive client sends its next request
+/// into a socket the server is closing.
+async fn close_after_refused_body(
+    mut response: axum::response::Response,
+) -> axum::response::Response {
+    if response.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
 }
 
 /// The bearer token, if any. A malformed `Authorization` header counts as an invalid

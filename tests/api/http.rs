@@ -215,6 +215,8 @@ async fn an_oversized_body_is_a_413(backend: Backend) {
     let big = json!({ "query": "{ __typename }", "variables": { "pad": "x".repeat(10_000) } });
     let response = post_raw(&app, big.to_string()).await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    // The unread body spoils the connection; the client is told not to reuse it.
+    assert_eq!(response.headers()[header::CONNECTION], "close");
     let small = post_raw(&app, json!({ "query": "{ __typename }" }).to_string()).await;
     assert_eq!(small.status(), StatusCode::OK);
 }
