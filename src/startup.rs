@@ -14,6 +14,7 @@ use anyhow::Context as _;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, TransactionTrait,
+    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 use secrecy::SecretString;
 use tokio::{net::TcpListener, sync::watch};
@@ -169,7 +170,15 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
         .min_connections(1)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5))
-        .sqlx_logging(false);
+        .sqlx_logging(false)
+        // WAL lets readers run beside the one writer; NORMAL syncs at checkpoints
+        // rather than at every commit, and a commit still survives the process being
+        // killed (only a power cut can lose the last ones).
+        .map_sqlx_sqlite_opts(|sqlite| {
+            sqlite
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+        });
     Database::connect(options)
         .await
         .context("connecting to the database (check DATABASE_URL)")

@@ -92,6 +92,17 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// A database someone else made and removes, such as a private cluster's.
+    pub fn external(url: String) -> Self {
+        Self {
+            url,
+            postgres: None,
+            _dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         let Some((admin, name)) = self.postgres.take() else {
