@@ -138,18 +138,21 @@ pub async fn record_login(
 }
 
 /// Replaces the stored hash without touching `password_changed_at`: used when a
-/// correct password's hash is upgraded to our parameters.
+/// correct password's hash is upgraded to our parameters. Only while `previous` is
+/// still stored, so a password changed meanwhile is not undone; false if it was.
 pub async fn upgrade_password_hash(
     db: &impl ConnectionTrait,
     id: UserId,
+    previous: &str,
     hash: String,
-) -> Result<(), DbErr> {
-    Users::update_many()
+) -> Result<bool, DbErr> {
+    let result = Users::update_many()
         .col_expr(user::Column::PasswordHash, Expr::val(hash))
         .filter(user::Column::Id.eq(id.as_uuid()))
+        .filter(user::Column::PasswordHash.eq(previous))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(result.rows_affected == 1)
 }
 
 pub async fn set_password(
