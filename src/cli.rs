@@ -1,9 +1,12 @@
 //! The command line: `serve` (default), `migrate`, `create-user`, `export-schema`,
 //! `issue-verification-tokens`, `verify-audit-chain`, `check-config`,
-//! `rotate-signing-key`, `retire-signing-key`.
-use std::io::{BufRead, IsTerminal};
+//! `rotate-signing-key`, `retire-signing-key`, `import-django-users`.
+use std::{
+    io::{BufRead, IsTerminal},
+    path::{Path, PathBuf},
+};
 
-use anyhow::bail;
+use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand};
 
 use crate::{
@@ -64,6 +67,13 @@ enum Command {
     /// and no live verification link; running it again queues nothing twice. A
     /// running server's outbox worker sends them.
     IssueVerificationTokens,
+    /// Create accounts from a `manage.py dumpdata` JSON export of the Django service's
+    /// user model. Existing accounts are skipped, so it can run again; each skip is
+    /// reported with its reason. Exit 1 only if the file cannot be read or parsed.
+    ImportDjangoUsers {
+        /// The export, e.g. from `manage.py dumpdata accounts.user > users.json`.
+        file: PathBuf,
+    },
 }
 
 impl Cli {
@@ -102,6 +112,7 @@ impl Cli {
                 Ok(())
             }
             Command::IssueVerificationTokens => issue_verification_tokens(&settings).await,
+            Command::ImportDjangoUsers { file } => import_django_users(&settings, &file).await,
             Command::ExportSchema => unreachable!("handled above"),
         }
     }
@@ -196,6 +207,49 @@ async fn issue_verification_tokens(settings: &Settings) -> anyhow::Result<()> {
         }
         Err(err) => bail!("cannot queue verification emails: {}", describe(err)),
     }
+}
+
+async fn import_django_users(settings: &Settings, file: &Path) -> anyhow::Result<()> {
+    use crate::auth::django_import;
+    let json =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let entries = django_import::parse_dump(&json)
+        .with_context(|| format!("{} is not a dumpdata JSON export", file.display()))?;
+    let auth = migrated_auth_service(settings).await?;
+    let report = match auth.import_django_users(entries).await {
+        Ok(report) => report,
+        Err(err) => bail!("the import stopped: {}", describe(err)),
+    };
+    for imported in &report.imported {
+        match imported.notes.as_slice() {
+            [] => println!("imported {}", imported.entry),
+            notes => println!("imported {}: {}", imported.entry, notes.join("; ")),
+        }
+    }
+    for skipped in &report.skipped {
+        println!("skipped {}: {}", skipped.entry, skipped.reason);
+    }
+    for ignored in &report.ignored {
+        println!("ignored {ignored}: not a user");
+    }
+    if !report.not_carried_over.is_empty() {
+        let fields: Vec<&str> = report.not_carried_over.iter().map(String::as_str).collect();
+        println!("not carried over: {}", fields.join(", "));
+    }
+    let mut summary = format!(
+        "imported {}, skipped {}",
+        report.imported.len(),
+        report.skipped.len()
+    );
+    match report.already_imported() {
+        0 => {}
+        already => summary.push_str(&format!(" ({already} already imported)")),
+    }
+    if !report.ignored.is_empty() {
+        summary.push_str(&format!(", ignored {} (not users)", report.ignored.len()));
+    }
+    println!("{summary}");
+    Ok(())
 }
 
 /// The auth flows on a migrated database, for commands that act without a server.

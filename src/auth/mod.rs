@@ -2,6 +2,7 @@
 //! as plain Rust: no HTTP or GraphQL types, so they can be tested and reused alone.
 mod account;
 mod audit;
+pub mod django_import;
 mod error;
 pub mod key_ring;
 pub mod keys;

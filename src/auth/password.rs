@@ -1,4 +1,6 @@
-//! argon2id hashing with the contract's parameters, off the async executor.
+//! argon2id hashing with the contract's parameters, off the async executor; and the
+//! formats accounts arrive with from the Django service — PBKDF2-SHA256, Argon2 and
+//! BCryptSHA256 — which verify until the first successful sign-in replaces them.
 use std::sync::Arc;
 
 use anyhow::Context as _;
@@ -6,7 +8,10 @@ use argon2::{
     Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier as _, Version,
     password_hash::SaltString,
 };
+use base64::{Engine as _, engine::general_purpose::STANDARD};
 use rand::rngs::OsRng;
+use sha2::{Digest as _, Sha256};
+use subtle::ConstantTimeEq as _;
 use tokio::sync::Semaphore;
 
 use crate::domain::Password;
@@ -16,14 +21,57 @@ const MEMORY_KIB: u32 = 19 * 1024;
 const PASSES: u32 = 2;
 const LANES: u32 = 1;
 
+/// What an account without a usable password stores: Django's mark for one (it
+/// follows it with random text). Nothing hashes to it, so no password matches.
+pub const UNUSABLE: &str = "!";
+
 /// The outcome of checking a password against a stored hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verification {
     Mismatch,
-    /// The password is right; `needs_rehash` when the stored hash is weaker than ours.
+    /// The password is right; `needs_rehash` when the stored hash is weaker than ours
+    /// or of another format.
     Match {
         needs_rehash: bool,
     },
+}
+
+/// The formats a stored hash can have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HashScheme {
+    /// Ours: a PHC string, `$argon2id$v=19$m=19456,t=2,p=1$…`.
+    Argon2,
+    /// Django's `Argon2PasswordHasher`: `argon2` followed by a PHC string.
+    DjangoArgon2,
+    /// Django's `PBKDF2PasswordHasher`: `pbkdf2_sha256$<rounds>$<salt>$<base64>`.
+    DjangoPbkdf2Sha256,
+    /// Django's `BCryptSHA256PasswordHasher`: `bcrypt_sha256$` and bcrypt over the
+    /// hex SHA-256 of the password.
+    DjangoBcryptSha256,
+    /// No password can match (Django's `!…`, or `UNUSABLE`).
+    Unusable,
+}
+
+impl HashScheme {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Argon2 => "argon2",
+            Self::DjangoArgon2 => "django argon2",
+            Self::DjangoPbkdf2Sha256 => "pbkdf2_sha256",
+            Self::DjangoBcryptSha256 => "bcrypt_sha256",
+            Self::Unusable => "unusable",
+        }
+    }
+}
+
+/// A stored hash in no format we can check, or with costs out of bounds.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct UnsupportedHash(String);
+
+/// The format of `stored`, checked as thoroughly as verification will check it.
+pub fn scheme_of(stored: &str) -> Result<HashScheme, UnsupportedHash> {
+    StoredHash::parse(stored).map(|hash| hash.scheme())
 }
 
 /// Hashes and verifies passwords on the blocking pool, at most `concurrency` at a time,
@@ -51,13 +99,14 @@ impl PasswordHasher {
         self.run(move || hash_blocking(password.expose())).await?
     }
 
-    /// Verifies against `stored`, or against the dummy hash when there is no account,
-    /// which always answers `Mismatch`.
+    /// Verifies against `stored`, or against the dummy hash when there is no account
+    /// or it has no usable password, which always answers `Mismatch`.
     pub async fn verify(
         &self,
         password: &Password,
         stored: Option<&str>,
     ) -> anyhow::Result<Verification> {
+        let stored = stored.filter(|s| !s.starts_with(UNUSABLE));
         let is_real = stored.is_some();
         let stored: Arc<str> = stored
             .map(Arc::from)
@@ -102,16 +151,163 @@ fn hash_blocking(password: &str) -> anyhow::Result<String> {
     Ok(hash.to_string())
 }
 
-fn verify_blocking(password: &str, stored: &str) -> anyhow::Result<Verification> {
-    let parsed = PasswordHash::new(stored)
-        .map_err(|e| anyhow::anyhow!("stored password hash does not parse: {e}"))?;
-    match argon2().verify_password(password.as_bytes(), &parsed) {
-        Ok(()) => Ok(Verification::Match {
-            needs_rehash: is_weaker_than_ours(&parsed),
-        }),
-        Err(argon2::password_hash::Error::Password) => Ok(Verification::Mismatch),
-        Err(e) => Err(anyhow::anyhow!("argon2 verification failed: {e}")),
+/// Costs past these are refused as malformed: checking such a hash would hold a
+/// hashing permit for seconds on every attempt (Django's defaults are 1,000,000
+/// rounds, bcrypt cost 12, argon2 100 MiB).
+const MAX_PBKDF2_ROUNDS: u32 = 10_000_000;
+const MAX_BCRYPT_COST: u32 = 16;
+const MAX_ARGON2_MEMORY_KIB: u32 = 1024 * 1024;
+const MAX_ARGON2_PASSES: u32 = 32;
+
+/// A stored hash, parsed.
+enum StoredHash<'a> {
+    Argon2 {
+        hash: PasswordHash<'a>,
+        /// Django's wrapping: a correct password is rehashed into ours whatever the costs.
+        is_django: bool,
+    },
+    Pbkdf2Sha256 {
+        rounds: u32,
+        salt: &'a str,
+        hash: [u8; 32],
+    },
+    /// The bcrypt part, `$2b$12$…`.
+    BcryptSha256(&'a str),
+    Unusable,
+}
+
+impl<'a> StoredHash<'a> {
+    fn parse(stored: &'a str) -> Result<Self, UnsupportedHash> {
+        let malformed = |scheme: &str| UnsupportedHash(format!("malformed {scheme} hash"));
+        if stored.starts_with(UNUSABLE) {
+            return Ok(Self::Unusable);
+        }
+        if stored.starts_with('$') {
+            return Ok(Self::Argon2 {
+                hash: argon2_hash(stored)
+                    .map_err(|_| UnsupportedHash("not an argon2 PHC string we accept".into()))?,
+                is_django: false,
+            });
+        }
+        // Never echo the hash itself: Django's unsalted MD5 is bare hex, with no `$`.
+        let Some((scheme, rest)) = stored.split_once('$') else {
+            return Err(UnsupportedHash(match stored {
+                "" => "an empty password hash".into(),
+                _ => "hashes without an algorithm prefix are not supported".into(),
+            }));
+        };
+        match scheme {
+            // Django's argon2 hashes are `argon2` + `$argon2id$v=19$…`.
+            "argon2" => Ok(Self::Argon2 {
+                hash: argon2_hash(&stored["argon2".len()..])
+                    .map_err(|_| malformed("django argon2"))?,
+                is_django: true,
+            }),
+            "pbkdf2_sha256" => {
+                let malformed = || malformed(scheme);
+                let mut parts = rest.splitn(3, '$');
+                let (Some(rounds), Some(salt), Some(hash)) =
+                    (parts.next(), parts.next(), parts.next())
+                else {
+                    return Err(malformed());
+                };
+                let rounds: u32 = rounds.parse().map_err(|_| malformed())?;
+                let hash = STANDARD
+                    .decode(hash)
+                    .ok()
+                    .and_then(|h| <[u8; 32]>::try_from(h).ok())
+                    .ok_or_else(malformed)?;
+                if !(1..=MAX_PBKDF2_ROUNDS).contains(&rounds) || salt.is_empty() {
+                    return Err(malformed());
+                }
+                Ok(Self::Pbkdf2Sha256 { rounds, salt, hash })
+            }
+            "bcrypt_sha256" => {
+                let parts: bcrypt::HashParts = rest.parse().map_err(|_| malformed(scheme))?;
+                if parts.get_cost() > MAX_BCRYPT_COST {
+                    return Err(malformed(scheme));
+                }
+                Ok(Self::BcryptSha256(rest))
+            }
+            other
+                if other.len() <= 32
+                    && other.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+            {
+                Err(UnsupportedHash(format!("{other} hashes are not supported")))
+            }
+            _ => Err(UnsupportedHash(
+                "hashes of an unknown algorithm are not supported".into(),
+            )),
+        }
     }
+
+    fn scheme(&self) -> HashScheme {
+        match self {
+            Self::Argon2 {
+                is_django: false, ..
+            } => HashScheme::Argon2,
+            Self::Argon2 {
+                is_django: true, ..
+            } => HashScheme::DjangoArgon2,
+            Self::Pbkdf2Sha256 { .. } => HashScheme::DjangoPbkdf2Sha256,
+            Self::BcryptSha256(_) => HashScheme::DjangoBcryptSha256,
+            Self::Unusable => HashScheme::Unusable,
+        }
+    }
+}
+
+/// A PHC argon2 string within our cost bounds.
+fn argon2_hash(phc: &str) -> Result<PasswordHash<'_>, ()> {
+    let hash = PasswordHash::new(phc).map_err(|_| ())?;
+    // PHC makes both optional; a hash without them could never match.
+    if hash.salt.is_none() || hash.hash.is_none() {
+        return Err(());
+    }
+    Algorithm::try_from(hash.algorithm).map_err(|_| ())?;
+    let params = Params::try_from(&hash).map_err(|_| ())?;
+    if params.m_cost() > MAX_ARGON2_MEMORY_KIB || params.t_cost() > MAX_ARGON2_PASSES {
+        return Err(());
+    }
+    Ok(hash)
+}
+
+fn verify_blocking(password: &str, stored: &str) -> anyhow::Result<Verification> {
+    let stored = StoredHash::parse(stored)
+        .map_err(|e| anyhow::anyhow!("stored password hash does not parse: {e}"))?;
+    let (is_match, needs_rehash) = match &stored {
+        StoredHash::Argon2 { hash, is_django } => {
+            match argon2().verify_password(password.as_bytes(), hash) {
+                Ok(()) => (true, *is_django || is_weaker_than_ours(hash)),
+                Err(argon2::password_hash::Error::Password) => (false, false),
+                Err(e) => return Err(anyhow::anyhow!("argon2 verification failed: {e}")),
+            }
+        }
+        StoredHash::Pbkdf2Sha256 { rounds, salt, hash } => {
+            let computed = pbkdf2::pbkdf2_hmac_array::<Sha256, 32>(
+                password.as_bytes(),
+                salt.as_bytes(),
+                *rounds,
+            );
+            (bool::from(computed.ct_eq(hash)), true)
+        }
+        StoredHash::BcryptSha256(bcrypt_hash) => {
+            // bcrypt reads at most 72 bytes; the 64-character hex digest is Django's
+            // way around that.
+            let digest: String = Sha256::digest(password.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            let is_match = bcrypt::verify(digest, bcrypt_hash)
+                .map_err(|e| anyhow::anyhow!("bcrypt verification failed: {e}"))?;
+            (is_match, true)
+        }
+        StoredHash::Unusable => (false, false),
+    };
+    Ok(if is_match {
+        Verification::Match { needs_rehash }
+    } else {
+        Verification::Mismatch
+    })
 }
 
 fn is_weaker_than_ours(hash: &PasswordHash<'_>) -> bool {
@@ -180,5 +376,136 @@ mod tests {
             verify_blocking("pw-long-enough", &hash).unwrap(),
             Verification::Match { needs_rehash: true }
         );
+    }
+
+    // Made by Django 5.2's own hashers (with costs lowered where Django allows it, to
+    // keep these tests quick) from a password with non-ASCII letters.
+    const DJANGO_PASSWORD: &str = "pâte à crêpes, 3 œufs";
+    const DJANGO_PBKDF2: &str =
+        "pbkdf2_sha256$1000$QoB7xz1kq0xSeQmfyn2dJ1$5WxBaonCJaM/ZEvOrWNc853rB4ge1Cm9Wdl3JWMann4=";
+    const DJANGO_BCRYPT_SHA256: &str =
+        "bcrypt_sha256$$2b$04$quliEUEyd4skdytn1c/qz.8rbSNedBtDUk/iogsVr76fhxd5FQ5oq";
+    const DJANGO_ARGON2_WEAK: &str = "argon2$argon2id$v=19$m=256,t=1,p=1$QnNNVjFvRFpVQnp1cktZRjBBMFNkYQ$Rt1Xno1A5ZQzdnMI85ByVQmkIhzqzenpZi9E1XRxXNE";
+    /// Django's default argon2 costs, stronger than ours in memory.
+    const DJANGO_ARGON2: &str = "argon2$argon2id$v=19$m=102400,t=2,p=8$cWN3VGJRVWxraWxnNmw2VVFBVlJ2TQ$XbpsyDh5E81sg1UyPyhTyJ2g3esXG7ypj+IvH6zcCkI";
+
+    #[test]
+    fn django_formats_are_recognised() {
+        let schemes = [
+            (DJANGO_PBKDF2, HashScheme::DjangoPbkdf2Sha256),
+            (DJANGO_BCRYPT_SHA256, HashScheme::DjangoBcryptSha256),
+            (DJANGO_ARGON2_WEAK, HashScheme::DjangoArgon2),
+            (DJANGO_ARGON2, HashScheme::DjangoArgon2),
+            (&DJANGO_ARGON2["argon2".len()..], HashScheme::Argon2),
+            (
+                "!FYlEEPnOT3UZnuPzEcFSZz1Lza8mhMc0qIbZJTkF",
+                HashScheme::Unusable,
+            ),
+            (UNUSABLE, HashScheme::Unusable),
+        ];
+        for (stored, scheme) in schemes {
+            assert_eq!(scheme_of(stored), Ok(scheme), "{stored}");
+        }
+    }
+
+    #[test]
+    fn other_and_malformed_formats_are_unsupported() {
+        let refused = [
+            (
+                "md5$nWSt6P1lVMGZHLoLkhiPUz$4c0d6ded931e98bdac174457c7a6c961",
+                "md5 hashes are not supported",
+            ),
+            ("sha1$salt$0123", "sha1 hashes are not supported"),
+            (
+                "pbkdf2_sha1$260000$salt$AAAA",
+                "pbkdf2_sha1 hashes are not supported",
+            ),
+            ("", "an empty password hash"),
+            (
+                "5f4dcc3b5aa765d61d8327deb882cf99",
+                "hashes without an algorithm prefix are not supported",
+            ),
+            (
+                "{SSHA}abc$def",
+                "hashes of an unknown algorithm are not supported",
+            ),
+            ("pbkdf2_sha256$1000$salt", "malformed pbkdf2_sha256 hash"),
+            (
+                "pbkdf2_sha256$many$salt$5WxBaonCJaM/ZEvOrWNc853rB4ge1Cm9Wdl3JWMann4=",
+                "malformed pbkdf2_sha256 hash",
+            ),
+            (
+                "pbkdf2_sha256$1000$salt$not base64",
+                "malformed pbkdf2_sha256 hash",
+            ),
+            (
+                "pbkdf2_sha256$1000$salt$c2hvcnQ=",
+                "malformed pbkdf2_sha256 hash",
+            ),
+            (
+                "pbkdf2_sha256$99999999$QoB7xz1kq0xSeQmfyn2dJ1$5WxBaonCJaM/ZEvOrWNc853rB4ge1Cm9Wdl3JWMann4=",
+                "malformed pbkdf2_sha256 hash",
+            ),
+            ("bcrypt_sha256$$2b$04$short", "malformed bcrypt_sha256 hash"),
+            (
+                "bcrypt_sha256$$2b$31$quliEUEyd4skdytn1c/qz.8rbSNedBtDUk/iogsVr76fhxd5FQ5oq",
+                "malformed bcrypt_sha256 hash",
+            ),
+            (
+                "argon2$argon2id$v=19$m=256,t=1",
+                "malformed django argon2 hash",
+            ),
+            (
+                "argon2$argon2id$v=19$m=4194304,t=1,p=1$QnNNVjFvRFpVQnp1cktZRjBBMFNkYQ$Rt1Xno1A5ZQzdnMI85ByVQmkIhzqzenpZi9E1XRxXNE",
+                "malformed django argon2 hash",
+            ),
+            (
+                "$scrypt$ln=16,r=8,p=1$c2FsdA$aGFzaA",
+                "not an argon2 PHC string we accept",
+            ),
+        ];
+        for (stored, reason) in refused {
+            assert_eq!(
+                scheme_of(stored).map_err(|e| e.to_string()),
+                Err(reason.to_owned()),
+                "{stored}"
+            );
+        }
+    }
+
+    #[test]
+    fn django_hashes_verify_their_password_and_ask_for_a_rehash() {
+        for stored in [
+            DJANGO_PBKDF2,
+            DJANGO_BCRYPT_SHA256,
+            DJANGO_ARGON2_WEAK,
+            DJANGO_ARGON2,
+        ] {
+            assert_eq!(
+                verify_blocking(DJANGO_PASSWORD, stored).unwrap(),
+                Verification::Match { needs_rehash: true },
+                "{stored}"
+            );
+            assert_eq!(
+                verify_blocking("pâte à crêpes, 3 oeufs", stored).unwrap(),
+                Verification::Mismatch,
+                "{stored}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unusable_password_never_matches() {
+        let hasher = PasswordHasher::new(1).unwrap();
+        for stored in [UNUSABLE, "!FYlEEPnOT3UZnuPzEcFSZz1Lza8mhMc0qIbZJTkF"] {
+            assert_eq!(
+                hasher.verify(&pw(""), Some(stored)).await.unwrap(),
+                Verification::Mismatch
+            );
+            assert_eq!(
+                hasher.verify(&pw(stored), Some(stored)).await.unwrap(),
+                Verification::Mismatch
+            );
+        }
     }
 }

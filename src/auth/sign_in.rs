@@ -6,8 +6,12 @@ use tracing::instrument;
 use serde_json::json;
 
 use super::{
-    AuthError, AuthService, ClientInfo, audit::About, now, password::Verification,
-    rate_limit::Operation, to_chrono,
+    AuthError, AuthService, ClientInfo,
+    audit::About,
+    now,
+    password::{self, HashScheme, Verification},
+    rate_limit::Operation,
+    to_chrono,
 };
 use crate::{
     domain::{EmailAddress, Password, SecurityEventKind, SessionId, UserId, device_name},
@@ -153,7 +157,10 @@ impl AuthService {
         let user_id = UserId::from(user.id);
         if needs_rehash {
             let hash = self.0.hasher.hash(&password).await?;
-            store::users::upgrade_password_hash(db, user_id, hash).await?;
+            if store::users::upgrade_password_hash(db, user_id, &user.password_hash, hash).await? {
+                let from = password::scheme_of(&user.password_hash).map(HashScheme::name);
+                tracing::info!(from = from.unwrap_or("unknown"), "password hash upgraded");
+            }
         }
         let device = device_of(credentials.device_fingerprint, client);
         let txn = db.begin().await?;

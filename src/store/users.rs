@@ -6,6 +6,7 @@ use sea_orm::{
     prelude::Expr,
     sea_query::{Condition, LikeExpr},
 };
+use uuid::{NoContext, Timestamp, Uuid};
 
 use super::{StoreError, unique_violation};
 use crate::{
@@ -22,13 +23,59 @@ pub struct NewUser {
     pub is_staff: bool,
 }
 
+/// An account carried over from another system, with its state and history.
+pub struct ImportedUser {
+    pub account: NewUser,
+    pub email_verified: bool,
+    pub phone_verified: bool,
+    pub is_active: bool,
+    pub email_notifications: bool,
+    pub sms_notifications: bool,
+    pub push_notifications: bool,
+    pub date_joined: DateTime<Utc>,
+    pub last_login: Option<DateTime<Utc>>,
+}
+
 pub async fn create(
     db: &impl ConnectionTrait,
     new: NewUser,
     now: DateTime<Utc>,
 ) -> Result<user::Model, StoreError> {
-    let row = user::ActiveModel {
-        id: Set(UserId::new().as_uuid()),
+    new_row(UserId::new(), new, now)
+        .insert(db)
+        .await
+        .map_err(unique_violation)
+}
+
+/// Inserts an imported account. Its id is time-ordered by `date_joined`, as a
+/// registration's is by its moment, so listings stay newest first.
+pub async fn create_imported(
+    db: &impl ConnectionTrait,
+    imported: ImportedUser,
+) -> Result<user::Model, StoreError> {
+    let joined = imported.date_joined;
+    let id = match u64::try_from(joined.timestamp()) {
+        Ok(seconds) => UserId::from(Uuid::new_v7(Timestamp::from_unix(
+            NoContext,
+            seconds,
+            joined.timestamp_subsec_nanos(),
+        ))),
+        Err(_) => UserId::new(),
+    };
+    let mut row = new_row(id, imported.account, joined);
+    row.email_verified = Set(imported.email_verified);
+    row.phone_verified = Set(imported.phone_verified);
+    row.is_active = Set(imported.is_active);
+    row.email_notifications = Set(imported.email_notifications);
+    row.sms_notifications = Set(imported.sms_notifications);
+    row.push_notifications = Set(imported.push_notifications);
+    row.last_login = Set(imported.last_login);
+    row.insert(db).await.map_err(unique_violation)
+}
+
+fn new_row(id: UserId, new: NewUser, now: DateTime<Utc>) -> user::ActiveModel {
+    user::ActiveModel {
+        id: Set(id.as_uuid()),
         username: Set(new.username.as_str().to_owned()),
         username_key: Set(new.username.key()),
         email: Set(new.email.as_str().to_owned()),
@@ -49,8 +96,7 @@ pub async fn create(
         password_changed_at: Set(None),
         failed_login_count: Set(0),
         locked_until: Set(None),
-    };
-    row.insert(db).await.map_err(unique_violation)
+    }
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: UserId) -> Result<Option<user::Model>, DbErr> {
@@ -138,18 +184,21 @@ pub async fn record_login(
 }
 
 /// Replaces the stored hash without touching `password_changed_at`: used when a
-/// correct password's hash is upgraded to our parameters.
+/// correct password's hash is upgraded to our parameters. Only while `previous` is
+/// still stored, so a password changed meanwhile is not undone; false if it was.
 pub async fn upgrade_password_hash(
     db: &impl ConnectionTrait,
     id: UserId,
+    previous: &str,
     hash: String,
-) -> Result<(), DbErr> {
-    Users::update_many()
+) -> Result<bool, DbErr> {
+    let result = Users::update_many()
         .col_expr(user::Column::PasswordHash, Expr::val(hash))
         .filter(user::Column::Id.eq(id.as_uuid()))
+        .filter(user::Column::PasswordHash.eq(previous))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(result.rows_affected == 1)
 }
 
 pub async fn set_password(

@@ -19,7 +19,7 @@ backend_tests!(
     issue_verification_tokens_queues_one_mail_per_unverified_account_once,
 );
 
-fn binary() -> Command {
+pub(crate) fn binary() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_graphql-auth"));
     command
         .env_clear()
@@ -83,7 +83,7 @@ fn create_user(env: &[(&str, &str)], args: &[&str], password: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn assert_success(output: &Output) {
+pub(crate) fn assert_success(output: &Output) {
     assert!(
         output.status.success(),
         "{}",

@@ -2,7 +2,7 @@
 use std::{collections::HashMap, net::SocketAddr};
 
 use graphql_auth::{config::Settings, startup::Application};
-use sea_orm::{ConnectionTrait, Database};
+use sea_orm::{ConnectionTrait, Database, Statement};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
@@ -270,6 +270,19 @@ impl TestApp {
             .expect("connect to the test database");
         conn.execute_unprepared(sql).await.expect("SQL runs");
         conn.close().await.ok();
+    }
+
+    /// The first column of each row `sql` selects, as text, read behind the server's back.
+    pub async fn query_strings(&self, sql: &str) -> Vec<String> {
+        let conn = Database::connect(&self.db_url)
+            .await
+            .expect("connect to the test database");
+        let statement = Statement::from_string(conn.get_database_backend(), sql);
+        let rows = conn.query_all_raw(statement).await.expect("SQL runs");
+        conn.close().await.ok();
+        rows.iter()
+            .map(|row| row.try_get_by_index::<String>(0).expect("a text column"))
+            .collect()
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -9,6 +9,7 @@ mod smtp_sink;
 mod account;
 mod audit;
 mod cli;
+mod django_import;
 mod fuzz;
 mod http;
 mod keys;
