@@ -23,6 +23,9 @@ pub struct Settings {
     pub app_env: AppEnv,
     /// `None`: an SQLite file in `data_dir`.
     pub database_url: Option<String>,
+    /// Pooled database connections; by default 16 for PostgreSQL and 4 for SQLite,
+    /// whose connections each run on a thread of their own.
+    pub database_pool_size: Option<u32>,
     pub data_dir: PathBuf,
     pub bind_addr: SocketAddr,
     pub public_url: String,
@@ -90,6 +93,9 @@ pub struct Lifetimes {
     /// No refresh slides a session past this, counted from the sign-in.
     pub session_max: Duration,
     pub refresh_reuse_grace: Duration,
+    /// How long a checked session is trusted without asking the database again; a
+    /// revocation through another replica takes effect within it. `0s` turns it off.
+    pub session_cache: Duration,
     pub password_reset_token: Duration,
     pub email_verification_token: Duration,
 }
@@ -190,6 +196,10 @@ impl Settings {
         Ok(Self {
             app_env,
             database_url: vars.raw("DATABASE_URL"),
+            database_pool_size: vars
+                .raw("DATABASE_POOL_SIZE")
+                .map(|_| vars.parse("DATABASE_POOL_SIZE", ""))
+                .transpose()?,
             data_dir: vars
                 .raw("DATA_DIR")
                 .unwrap_or_else(|| "./data".into())
@@ -210,6 +220,7 @@ impl Settings {
                 short_session: vars.duration("SHORT_SESSION_TTL", "24h")?,
                 session_max: vars.duration("SESSION_MAX_TTL", "30d")?,
                 refresh_reuse_grace: vars.duration("REFRESH_REUSE_GRACE", "10s")?,
+                session_cache: vars.duration("SESSION_CACHE_TTL", "500ms")?,
                 password_reset_token: vars.duration("PASSWORD_RESET_TTL", "1h")?,
                 email_verification_token: vars.duration("EMAIL_VERIFICATION_TTL", "48h")?,
             },

@@ -164,10 +164,17 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
         std::fs::create_dir_all(&settings.data_dir)
             .with_context(|| format!("creating data directory {}", settings.data_dir.display()))?;
     }
+    let is_sqlite = url.starts_with("sqlite:");
+    let pool_size = settings
+        .database_pool_size
+        .unwrap_or(if is_sqlite { 4 } else { 16 });
     let mut options = ConnectOptions::new(url);
     options
-        .max_connections(16)
+        .max_connections(pool_size.max(1))
         .min_connections(1)
+        // Ping only connections idle long enough to have been cut off; a ping on every
+        // checkout doubled the round trips of each query.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5))
         .sqlx_logging(false)

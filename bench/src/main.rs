@@ -64,6 +64,9 @@ enum Command {
         login_connections: usize,
         #[arg(long)]
         json_out: Option<PathBuf>,
+        /// Run only these, e.g. `w3,w4` (for profiling one workload).
+        #[arg(long, value_delimiter = ',', default_value = "w1,w2,w3,w4,w5")]
+        workloads: Vec<String>,
     },
     /// Compares a SQLite and a PostgreSQL summary with the targets.
     Targets { sqlite: PathBuf, postgres: PathBuf },
@@ -85,6 +88,7 @@ async fn main() -> anyhow::Result<()> {
             connections,
             login_connections,
             json_out,
+            workloads,
         } => {
             let summary = suite(
                 addr,
@@ -94,6 +98,7 @@ async fn main() -> anyhow::Result<()> {
                 duration,
                 connections,
                 login_connections,
+                &workloads,
             )
             .await?;
             if let Some(path) = json_out {
@@ -191,7 +196,9 @@ async fn suite(
     duration: Duration,
     connections: usize,
     login_connections: usize,
+    workloads: &[String],
 ) -> anyhow::Result<Value> {
+    let wants = |w: &str| workloads.iter().any(|x| x.eq_ignore_ascii_case(w));
     let idle_start = pid.and_then(rss::current_kib).unwrap_or(0);
     println!("## {label}\n");
     println!("idle RSS at start: {:.1} MiB", mib(idle_start));
@@ -220,53 +227,71 @@ async fn suite(
             .collect()
     };
 
-    let (w4, peak) = measure(addr, pid, duration, || {
-        (0..connections).map(|_| Client::Typename).collect()
-    })
-    .await?;
-    let w4 = row("W4 `{ __typename }`", &w4, peak);
-    let (w3_stats, peak) = measure(addr, pid, duration, sessions).await?;
-    let w3 = row("W3 `sessions` (Bearer)", &w3_stats, peak);
-
-    // Each refresh client holds a session of its own (no warm-up: W3 and W4 warmed up).
-    let mut refreshers = Vec::with_capacity(connections);
-    for user in 0..connections {
-        refreshers.push(Client::refresh(addr, user % users).await?);
+    let mut results = serde_json::Map::new();
+    if wants("w4") {
+        let (w4, peak) = measure(addr, pid, duration, || {
+            (0..connections).map(|_| Client::Typename).collect()
+        })
+        .await?;
+        results.insert("w4".into(), row("W4 `{ __typename }`", &w4, peak));
     }
-    let sampler = PeakSampler::start(pid);
-    let w2 = drive(addr, refreshers, duration).await?;
-    let w2 = row("W2 `refresh` (rotation)", &w2, sampler.finish().await);
-
-    let (w1, peak) = measure(addr, pid, duration, || logins(1)).await?;
-    let w1 = row("W1 `login`", &w1, peak);
-
-    let sampler = PeakSampler::start(pid);
-    let (storm, w5) = tokio::join!(
-        drive(addr, logins(1000), duration),
-        drive(addr, sessions(), duration)
-    );
-    let peak = sampler.finish().await;
-    let (storm, w5_stats) = (storm?, w5?);
-    let w5 = row("W5 W3 during a W1 storm", &w5_stats, peak);
-    let storm = row("   (the W1 storm itself)", &storm, peak);
+    if wants("w3") || wants("w5") {
+        let (w3, peak) = measure(addr, pid, duration, sessions).await?;
+        results.insert("w3".into(), row("W3 `sessions` (Bearer)", &w3, peak));
+    }
+    if wants("w2") {
+        // Each refresh client holds a session of its own (no warm-up: its chain would
+        // carry on from where the warm-up left it anyway).
+        let mut refreshers = Vec::with_capacity(connections);
+        for user in 0..connections {
+            refreshers.push(Client::refresh(addr, user % users).await?);
+        }
+        let sampler = PeakSampler::start(pid);
+        let w2 = drive(addr, refreshers, duration).await?;
+        let peak = sampler.finish().await;
+        results.insert("w2".into(), row("W2 `refresh` (rotation)", &w2, peak));
+    }
+    if wants("w1") {
+        let (w1, peak) = measure(addr, pid, duration, || logins(1)).await?;
+        results.insert("w1".into(), row("W1 `login`", &w1, peak));
+    }
+    if wants("w5") {
+        let sampler = PeakSampler::start(pid);
+        let (storm, w5) = tokio::join!(
+            drive(addr, logins(1000), duration),
+            drive(addr, sessions(), duration)
+        );
+        let peak = sampler.finish().await;
+        results.insert("w5".into(), row("W5 W3 during a W1 storm", &w5?, peak));
+        results.insert(
+            "w5_storm".into(),
+            row("   (the W1 storm itself)", &storm?, peak),
+        );
+    }
 
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle_end = pid.and_then(rss::current_kib).unwrap_or(0);
     println!("\nidle RSS after the run: {:.1} MiB", mib(idle_end));
+    results.insert("label".into(), json!(label));
+    results.insert("argon2_per_second".into(), json!(argon2));
+    results.insert("idle_rss_start_mib".into(), json!(mib(idle_start)));
+    results.insert("idle_rss_end_mib".into(), json!(mib(idle_end)));
+    let summary = Value::Object(results);
+    print_ratios(&summary);
+    Ok(summary)
+}
+
+/// The ratios the targets are about, for one run.
+fn print_ratios(run: &Value) {
+    let rate = |w: &str| run[w]["requests_per_second"].as_f64().unwrap_or(0.0);
+    let p99 = |w: &str| run[w]["p99_ms"].as_f64().unwrap_or(f64::NAN);
     println!(
-        "W1 / raw argon2id: {:.0}%   W3 / W4: {:.0}%   W5 p99 / W3 p99: {:.1}x\n",
-        100.0 * w1["requests_per_second"].as_f64().unwrap_or(0.0) / argon2,
-        100.0 * w3["requests_per_second"].as_f64().unwrap_or(0.0)
-            / w4["requests_per_second"].as_f64().unwrap_or(1.0),
-        w5_stats.p99_ms() / w3_stats.p99_ms(),
+        "{}: W1 / raw argon2id {:.0}%, W3 / W4 {:.0}%, W5 p99 / W3 p99 {:.1}×\n",
+        run["label"].as_str().unwrap_or("?"),
+        100.0 * rate("w1") / run["argon2_per_second"].as_f64().unwrap_or(f64::NAN),
+        100.0 * rate("w3") / rate("w4"),
+        p99("w5") / p99("w3"),
     );
-    Ok(json!({
-        "label": label,
-        "argon2_per_second": argon2,
-        "idle_rss_start_mib": mib(idle_start),
-        "idle_rss_end_mib": mib(idle_end),
-        "w1": w1, "w2": w2, "w3": w3, "w4": w4, "w5": w5, "w5_storm": storm,
-    }))
 }
 
 fn print_targets(sqlite: &Value, postgres: &Value) {

@@ -31,6 +31,8 @@ impl AuthService {
     /// Appends to the trail. A failure is logged, not returned: the operation the event
     /// describes has already happened and must not be undone or hidden by it.
     pub(super) async fn record(&self, kind: SecurityEventKind, client: &ClientInfo, about: About) {
+        // The change behind the event is committed: cached sessions may predate it.
+        self.0.sessions.saw(kind);
         let event = NewEvent {
             kind,
             user_id: about.user,

@@ -10,6 +10,7 @@ mod maintenance;
 pub mod password;
 pub mod rate_limit;
 mod recovery;
+mod session_cache;
 mod sessions;
 mod sign_in;
 mod staff;
@@ -112,10 +113,13 @@ struct Inner {
     geoip: Option<crate::geoip::GeoIp>,
     /// Woken after a transaction that queued mail commits.
     mail_queued: Arc<Notify>,
+    /// Recently checked sessions, for requests that only need to know who calls.
+    sessions: session_cache::SessionCache,
 }
 
 impl AuthService {
     pub fn new(parts: AuthParts) -> Self {
+        let sessions = session_cache::SessionCache::new(parts.policy.lifetimes.session_cache);
         Self(Arc::new(Inner {
             db: parts.db,
             hasher: parts.hasher,
@@ -126,6 +130,7 @@ impl AuthService {
             policy: parts.policy,
             geoip: parts.geoip,
             mail_queued: Arc::new(Notify::new()),
+            sessions,
         }))
     }
 

@@ -1,12 +1,12 @@
 //! argon2id hashing with the contract's parameters, off the async executor; and the
 //! formats accounts arrive with from the Django service — PBKDF2-SHA256, Argon2 and
 //! BCryptSHA256 — which verify until the first successful sign-in replaces them.
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context as _;
 use argon2::{
-    Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier as _, Version,
-    password_hash::SaltString,
+    Algorithm, Argon2, Block, Params, PasswordHash, Version,
+    password_hash::{Output, ParamsString, SaltString},
 };
 use base64::{Engine as _, engine::general_purpose::STANDARD};
 use rand::rngs::OsRng;
@@ -79,6 +79,7 @@ pub fn scheme_of(stored: &str) -> Result<HashScheme, UnsupportedHash> {
 #[derive(Clone)]
 pub struct PasswordHasher {
     permits: Arc<Semaphore>,
+    memory: WorkingMemory,
     /// A real hash of a random password: unknown users are verified against it so that
     /// "no such user" costs the same time as "wrong password".
     dummy_hash: Arc<str>,
@@ -87,16 +88,21 @@ pub struct PasswordHasher {
 impl PasswordHasher {
     pub fn new(concurrency: usize) -> anyhow::Result<Self> {
         let random = SaltString::generate(&mut OsRng);
-        let dummy_hash = hash_blocking(random.as_str())?;
+        let mut memory = vec![Block::default(); OUR_BLOCKS];
+        let dummy_hash = hash_blocking(random.as_str(), &mut memory)?;
         Ok(Self {
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            memory: WorkingMemory::default(),
             dummy_hash: dummy_hash.into(),
         })
     }
 
     pub async fn hash(&self, password: &Password) -> anyhow::Result<String> {
         let password = password.clone();
-        self.run(move || hash_blocking(password.expose())).await?
+        self.run(OUR_BLOCKS, move |memory| {
+            hash_blocking(password.expose(), memory)
+        })
+        .await?
     }
 
     /// Verifies against `stored`, or against the dummy hash when there is no account
@@ -112,8 +118,11 @@ impl PasswordHasher {
             .map(Arc::from)
             .unwrap_or_else(|| self.dummy_hash.clone());
         let password = password.clone();
+        let blocks = StoredHash::parse(&stored).map_or(0, |hash| hash.argon2_blocks());
         let verification = self
-            .run(move || verify_blocking(password.expose(), &stored))
+            .run(blocks, move |memory| {
+                verify_with_memory(password.expose(), &stored, memory)
+            })
             .await??;
         Ok(if is_real {
             verification
@@ -122,33 +131,118 @@ impl PasswordHasher {
         })
     }
 
+    /// Runs `work` on the blocking pool with `blocks` of argon2 working memory.
     async fn run<T: Send + 'static>(
         &self,
-        work: impl FnOnce() -> T + Send + 'static,
+        blocks: usize,
+        work: impl FnOnce(&mut [Block]) -> T + Send + 'static,
     ) -> anyhow::Result<T> {
         let _permit = self
             .permits
             .acquire()
             .await
             .context("password hasher closed")?;
-        tokio::task::spawn_blocking(work)
+        let mut memory = self.memory.take(blocks);
+        let (outcome, memory) = tokio::task::spawn_blocking(move || (work(&mut memory), memory))
             .await
-            .context("password hashing task failed")
+            .context("password hashing task failed")?;
+        // Every permit taken: others are hashing, and more are likely queued.
+        let busy = self.permits.available_permits() == 0;
+        self.memory.give_back(memory, busy);
+        Ok(outcome)
     }
 }
 
-fn argon2() -> Argon2<'static> {
-    let params =
-        Params::new(MEMORY_KIB, PASSES, LANES, None).expect("constant argon2 params are valid");
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+/// argon2's working memory: 19 MiB per hash with our parameters. While every permit is
+/// in use the buffers are kept and reused, so a login storm works in the same few
+/// buffers instead of mapping and faulting in fresh memory for each attempt (which the
+/// allocator's per-thread arenas then keep); once hashing is quiet they are freed.
+#[derive(Clone, Default)]
+struct WorkingMemory(Arc<Mutex<Vec<Vec<Block>>>>);
+
+impl WorkingMemory {
+    fn take(&self, blocks: usize) -> Vec<Block> {
+        if blocks == 0 {
+            return Vec::new();
+        }
+        let pooled = self.pool().pop().filter(|buffer| buffer.len() >= blocks);
+        pooled.unwrap_or_else(|| vec![Block::default(); blocks])
+    }
+
+    fn give_back(&self, buffer: Vec<Block>, busy: bool) {
+        if busy && buffer.len() == OUR_BLOCKS {
+            self.pool().push(buffer);
+        }
+    }
+
+    fn pool(&self) -> std::sync::MutexGuard<'_, Vec<Vec<Block>>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
-fn hash_blocking(password: &str) -> anyhow::Result<String> {
+/// Blocks (1 KiB each) that one hash with our parameters works in.
+const OUR_BLOCKS: usize = MEMORY_KIB as usize;
+
+fn our_params() -> Params {
+    Params::new(MEMORY_KIB, PASSES, LANES, None).expect("constant argon2 params are valid")
+}
+
+fn hash_blocking(password: &str, memory: &mut [Block]) -> anyhow::Result<String> {
+    let failed = |e: argon2::Error| anyhow::anyhow!("argon2 hashing failed: {e}");
     let salt = SaltString::generate(&mut OsRng);
-    let hash = argon2()
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(|e| anyhow::anyhow!("argon2 hashing failed: {e}"))?;
-    Ok(hash.to_string())
+    let mut salt_bytes = [0u8; 64];
+    let salt_bytes = salt
+        .as_salt()
+        .decode_b64(&mut salt_bytes)
+        .map_err(|e| anyhow::anyhow!("argon2 salt: {e}"))?;
+    let mut output = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, our_params())
+        .hash_password_into_with_memory(password.as_bytes(), salt_bytes, &mut output, memory)
+        .map_err(failed)?;
+    let phc = PasswordHash {
+        algorithm: argon2::ARGON2ID_IDENT,
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&our_params())
+            .map_err(|e| anyhow::anyhow!("argon2 params: {e}"))?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&output).map_err(|e| anyhow::anyhow!("argon2 output: {e}"))?),
+    };
+    Ok(phc.to_string())
+}
+
+/// Recomputes an argon2 PHC hash in `memory` (or in a buffer of its own when its
+/// parameters need more) and compares in constant time.
+fn argon2_matches(
+    password: &str,
+    hash: &PasswordHash<'_>,
+    memory: &mut [Block],
+) -> anyhow::Result<bool> {
+    let malformed = || anyhow::anyhow!("argon2 hash parts do not parse");
+    let params = Params::try_from(hash).map_err(|_| malformed())?;
+    let algorithm = Algorithm::try_from(hash.algorithm).map_err(|_| malformed())?;
+    let version = hash
+        .version
+        .map_or(Ok(Version::V0x13), Version::try_from)
+        .map_err(|_| malformed())?;
+    let (Some(salt), Some(expected)) = (hash.salt, hash.hash) else {
+        return Err(malformed());
+    };
+    let mut salt_bytes = [0u8; 64];
+    let salt_bytes = salt.decode_b64(&mut salt_bytes).map_err(|_| malformed())?;
+    let mut own;
+    let memory = if memory.len() >= params.block_count() {
+        memory
+    } else {
+        own = vec![Block::default(); params.block_count()];
+        &mut own[..]
+    };
+    let mut computed = vec![0u8; expected.len()];
+    Argon2::new(algorithm, version, params)
+        .hash_password_into_with_memory(password.as_bytes(), salt_bytes, &mut computed, memory)
+        .map_err(|e| anyhow::anyhow!("argon2 verification failed: {e}"))?;
+    Ok(bool::from(computed.ct_eq(expected.as_bytes())))
 }
 
 /// Costs past these are refused as malformed: checking such a hash would hold a
@@ -241,6 +335,14 @@ impl<'a> StoredHash<'a> {
         }
     }
 
+    /// The argon2 working memory a check of this hash needs; none for other schemes.
+    fn argon2_blocks(&self) -> usize {
+        match self {
+            Self::Argon2 { hash, .. } => Params::try_from(hash).map_or(0, |p| p.block_count()),
+            _ => 0,
+        }
+    }
+
     fn scheme(&self) -> HashScheme {
         match self {
             Self::Argon2 {
@@ -271,17 +373,23 @@ fn argon2_hash(phc: &str) -> Result<PasswordHash<'_>, ()> {
     Ok(hash)
 }
 
+#[cfg(test)]
 fn verify_blocking(password: &str, stored: &str) -> anyhow::Result<Verification> {
+    verify_with_memory(password, stored, &mut [])
+}
+
+fn verify_with_memory(
+    password: &str,
+    stored: &str,
+    memory: &mut [Block],
+) -> anyhow::Result<Verification> {
     let stored = StoredHash::parse(stored)
         .map_err(|e| anyhow::anyhow!("stored password hash does not parse: {e}"))?;
     let (is_match, needs_rehash) = match &stored {
-        StoredHash::Argon2 { hash, is_django } => {
-            match argon2().verify_password(password.as_bytes(), hash) {
-                Ok(()) => (true, *is_django || is_weaker_than_ours(hash)),
-                Err(argon2::password_hash::Error::Password) => (false, false),
-                Err(e) => return Err(anyhow::anyhow!("argon2 verification failed: {e}")),
-            }
-        }
+        StoredHash::Argon2 { hash, is_django } => match argon2_matches(password, hash, memory)? {
+            true => (true, *is_django || is_weaker_than_ours(hash)),
+            false => (false, false),
+        },
         StoredHash::Pbkdf2Sha256 { rounds, salt, hash } => {
             let computed = pbkdf2::pbkdf2_hmac_array::<Sha256, 32>(
                 password.as_bytes(),
@@ -322,6 +430,8 @@ fn is_weaker_than_ours(hash: &PasswordHash<'_>) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use argon2::PasswordHasher as _;
+
     use super::*;
 
     fn pw(s: &str) -> Password {
@@ -356,6 +466,34 @@ mod tests {
         let hasher = PasswordHasher::new(1).unwrap();
         assert_eq!(
             hasher.verify(&pw("anything"), None).await.unwrap(),
+            Verification::Mismatch
+        );
+    }
+
+    #[test]
+    fn hashes_made_in_reused_memory_are_standard_argon2id() {
+        let mut memory = vec![Block::default(); OUR_BLOCKS];
+        let ours = hash_blocking("pw-long-enough", &mut memory).unwrap();
+        let reference = Argon2::new(Algorithm::Argon2id, Version::V0x13, our_params());
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(
+            argon2::PasswordVerifier::verify_password(&reference, b"pw-long-enough", &parsed)
+                .is_ok()
+        );
+        // The same memory, dirty from the last hash, checks the reference's own hash.
+        let salt = SaltString::generate(&mut OsRng);
+        let theirs = reference
+            .hash_password(b"pw-long-enough", &salt)
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            verify_with_memory("pw-long-enough", &theirs, &mut memory).unwrap(),
+            Verification::Match {
+                needs_rehash: false
+            }
+        );
+        assert_eq!(
+            verify_with_memory("pw-long-enougH", &theirs, &mut memory).unwrap(),
             Verification::Mismatch
         );
     }

@@ -1,7 +1,9 @@
 //! Who holds a token, and the sessions they can see and end.
 use serde_json::json;
 
-use super::{AuthError, AuthService, ClientInfo, Principal, audit::About, now};
+use super::{
+    AuthError, AuthService, ClientInfo, Principal, audit::About, now, session_cache::SessionState,
+};
 use crate::{
     domain::{SecurityEventKind, SessionId, UserId},
     entities::session,
@@ -17,19 +19,27 @@ impl AuthService {
             .access_tokens
             .verify(access_token)
             .ok_or(AuthError::Unauthenticated)?;
-        let (session, user) = store::sessions::find_with_user(self.db(), verified.session_id)
-            .await?
-            .ok_or(AuthError::Unauthenticated)?;
-        let now = now();
-        let is_alive = session.revoked_at.is_none() && session.expires_at > now;
+        let state = match self.0.sessions.get(verified.session_id) {
+            Ok(cached) => cached,
+            Err(ticket) => {
+                let (session, user) =
+                    store::sessions::find_with_user(self.db(), verified.session_id)
+                        .await?
+                        .ok_or(AuthError::Unauthenticated)?;
+                let state = SessionState::of(&session, &user);
+                self.0.sessions.put(ticket, verified.session_id, state);
+                state
+            }
+        };
+        let is_alive = !state.revoked && state.expires_at > now();
         // Tokens of sessions older than the last password change must have been issued
         // after it; sessions opened after the change hold only such tokens.
-        let predates_password_change = user
+        let predates_password_change = state
             .password_changed_at
-            .is_some_and(|changed| session.created_at < changed && verified.issued_at < changed);
+            .is_some_and(|changed| state.created_at < changed && verified.issued_at < changed);
         if !is_alive
-            || !user.is_active
-            || user.id != verified.user_id.as_uuid()
+            || !state.user_active
+            || state.user_id != verified.user_id
             || predates_password_change
         {
             return Err(AuthError::Unauthenticated);
@@ -37,8 +47,8 @@ impl AuthService {
         Ok(Principal {
             user_id: verified.user_id,
             session_id: verified.session_id,
-            is_staff: user.is_staff,
-            email_verified: user.email_verified,
+            is_staff: state.is_staff,
+            email_verified: state.email_verified,
         })
     }
 

@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, Object};
 use super::{
     caller::{Authenticated, Caller, principal},
     error::ApiError,
-    types::{Session, active_sessions},
+    types::{Session, own_sessions},
 };
 use crate::auth::AuthService;
 
@@ -17,7 +17,7 @@ impl SessionQuery {
     #[graphql(guard = "Authenticated")]
     async fn sessions(&self, ctx: &Context<'_>) -> Result<Vec<Session>, ApiError> {
         let me = principal(ctx).await?;
-        active_sessions(ctx, me.user_id).await
+        own_sessions(ctx, me.user_id).await
     }
 }
 

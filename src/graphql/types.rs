@@ -83,7 +83,8 @@ impl User {
     }
 }
 
-/// Active sessions of a user through the request's DataLoader, the asking one first.
+/// Active sessions of a user through the request's DataLoader (for `User.sessions`,
+/// which a list of users asks many times), the asking one first.
 pub async fn active_sessions(ctx: &Context<'_>, user_id: UserId) -> Result<Vec<Session>, ApiError> {
     let sessions = ctx
         .data_unchecked::<DataLoader<ActiveSessionsLoader>>()
@@ -91,11 +92,25 @@ pub async fn active_sessions(ctx: &Context<'_>, user_id: UserId) -> Result<Vec<S
         .await
         .map_err(|e| (*e).clone())?
         .unwrap_or_default();
+    Ok(current_first(ctx, sessions))
+}
+
+/// The caller's own active sessions, the asking one first: one user, so straight to the
+/// database rather than through a loader that waits to batch.
+pub async fn own_sessions(ctx: &Context<'_>, user_id: UserId) -> Result<Vec<Session>, ApiError> {
+    let sessions = ctx
+        .data_unchecked::<crate::auth::AuthService>()
+        .active_sessions(&[user_id])
+        .await?;
+    Ok(current_first(ctx, sessions))
+}
+
+fn current_first(ctx: &Context<'_>, sessions: Vec<session::Model>) -> Vec<Session> {
     let current = ctx.data_unchecked::<Caller>().current_session();
     let mut sessions: Vec<Session> = sessions.into_iter().map(Session::from).collect();
     // A stable sort keeps the loader's most-recently-used order behind the current one.
     sessions.sort_by_key(|s| Some(SessionId::from(s.row.id)) != current);
-    Ok(sessions)
+    sessions
 }
 
 pub async fn load_user(ctx: &Context<'_>, id: uuid::Uuid) -> Result<User, ApiError> {
