@@ -88,8 +88,7 @@ pub struct PasswordHasher {
 impl PasswordHasher {
     pub fn new(concurrency: usize) -> anyhow::Result<Self> {
         let random = SaltString::generate(&mut OsRng);
-        let mut memory = vec![Block::default(); OUR_BLOCKS];
-        let dummy_hash = hash_blocking(random.as_str(), &mut memory)?;
+        let dummy_hash = hash_blocking(random.as_str(), &mut fresh_memory(OUR_BLOCKS))?;
         Ok(Self {
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
             memory: WorkingMemory::default(),
@@ -166,12 +165,16 @@ impl WorkingMemory {
             return Vec::new();
         }
         let pooled = self.pool().pop().filter(|buffer| buffer.len() >= blocks);
-        pooled.unwrap_or_else(|| vec![Block::default(); blocks])
+        pooled.unwrap_or_else(|| fresh_memory(blocks))
     }
 
     fn give_back(&self, buffer: Vec<Block>, busy: bool) {
-        if busy && buffer.len() == OUR_BLOCKS {
-            self.pool().push(buffer);
+        let mut pool = self.pool();
+        if !busy {
+            // The storm is over: free what it left behind, this buffer included.
+            pool.clear();
+        } else if buffer.len() == OUR_BLOCKS {
+            pool.push(buffer);
         }
     }
 
@@ -180,6 +183,20 @@ impl WorkingMemory {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+}
+
+/// glibc's malloc serves requests of this size or more with a mapping of their own and
+/// unmaps them on free, whatever it has learned; smaller ones (19 MiB included, once
+/// a first one was freed) come from per-thread arenas that keep them after use.
+const ALWAYS_MAPPED_BYTES: usize = 32 * 1024 * 1024 + 4096;
+
+/// Working memory that goes back to the system when dropped: the buffer reserves an
+/// always-mapped size, and only the blocks argon2 uses are ever touched, hence resident.
+fn fresh_memory(blocks: usize) -> Vec<Block> {
+    let reserve = blocks.max(ALWAYS_MAPPED_BYTES.div_ceil(size_of::<Block>()));
+    let mut memory = Vec::with_capacity(reserve);
+    memory.resize(blocks, Block::default());
+    memory
 }
 
 /// Blocks (1 KiB each) that one hash with our parameters works in.
@@ -235,7 +252,7 @@ fn argon2_matches(
     let memory = if memory.len() >= params.block_count() {
         memory
     } else {
-        own = vec![Block::default(); params.block_count()];
+        own = fresh_memory(params.block_count());
         &mut own[..]
     };
     let mut computed = vec![0u8; expected.len()];
