@@ -124,14 +124,23 @@ async fn execute(
     // The GraphQL work alone (parse, validate, resolve), beside the HTTP timing.
     metrics::histogram!("graphql_execution_duration_seconds", "batch" => is_batch.to_string())
         .record(started.elapsed().as_secs_f64());
-    let failed_before_execution = did_not_execute(&response);
+    let wants_graphql_response = accepts(headers, GRAPHQL_RESPONSE_JSON);
+    if wants_graphql_response && let Some(errors) = did_not_execute(&response) {
+        // The GraphQL-over-HTTP rules for this media type: a request that never reached
+        // execution is a client error, and its answer has no `data` entry at all.
+        let body = serde_json::json!({ "errors": errors }).to_string();
+        return (
+            StatusCode::BAD_REQUEST,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(GRAPHQL_RESPONSE_JSON),
+            )],
+            body,
+        )
+            .into_response();
+    }
     let mut http = GraphQLResponse::from(response).into_response();
-    let media_type = if accepts(headers, GRAPHQL_RESPONSE_JSON) {
-        // The GraphQL-over-HTTP rule for this media type: a request that never reached
-        // execution is a client error.
-        if failed_before_execution {
-            *http.status_mut() = StatusCode::BAD_REQUEST;
-        }
+    let media_type = if wants_graphql_response {
         GRAPHQL_RESPONSE_JSON
     } else {
         "application/json"
@@ -141,12 +150,12 @@ async fn execute(
     http
 }
 
-/// A single response with no data and a parse, validation or limit error.
-fn did_not_execute(response: &BatchResponse) -> bool {
+/// The errors of a single response with no data and a parse, validation or limit error.
+fn did_not_execute(response: &BatchResponse) -> Option<&[async_graphql::ServerError]> {
     let BatchResponse::Single(response) = response else {
-        return false;
+        return None;
     };
-    response.data == async_graphql::Value::Null
+    let never_ran = response.data == async_graphql::Value::Null
         && response.errors.iter().any(|e| {
             let code = e.extensions.as_ref().and_then(|x| x.get("code"));
             [
@@ -156,7 +165,8 @@ fn did_not_execute(response: &BatchResponse) -> bool {
             ]
             .iter()
             .any(|c| code == Some(&async_graphql::Value::from(c.as_str())))
-        })
+        });
+    never_ran.then_some(response.errors.as_slice())
 }
 
 fn client_info(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> ClientInfo {

@@ -275,10 +275,13 @@ async fn graphql_response_json_gets_400_for_invalid_documents(backend: Backend) 
     );
     let body: Value = bad.json().await.unwrap();
     assert_eq!(error_code(&body), Some("GRAPHQL_VALIDATION_FAILED"));
+    // It never ran, so there is no `data` entry, not even null.
+    assert!(body.get("data").is_none(), "{body}");
     let unparsable = send("{ me {").await.unwrap();
     assert_eq!(unparsable.status(), StatusCode::BAD_REQUEST);
     let body: Value = unparsable.json().await.unwrap();
     assert_eq!(error_code(&body), Some("GRAPHQL_PARSE_FAILED"));
+    assert!(body.get("data").is_none(), "{body}");
     // An execution error is still a 200: the request was valid.
     let guarded = send("{ me { id } }").await.unwrap();
     assert_eq!(guarded.status(), StatusCode::OK);
