@@ -45,7 +45,7 @@ impl AuthService {
                 .unwrap_or_else(|| Value::Object(Default::default())),
         };
         metrics::counter!("auth_events_total", "kind" => kind.as_str()).increment(1);
-        match events::append(self.db(), event, now()).await {
+        match self.0.trail.append(event, now()).await {
             Ok(id) => {
                 tracing::info!(event = kind.as_str(), event_id = id, user_id = ?about.user, "security event")
             }

@@ -15,6 +15,7 @@ mod sessions;
 mod sign_in;
 mod staff;
 pub mod tokens;
+mod trail_writer;
 
 use std::{net::IpAddr, sync::Arc};
 
@@ -115,12 +116,16 @@ struct Inner {
     mail_queued: Arc<Notify>,
     /// Recently checked sessions, for requests that only need to know who calls.
     sessions: session_cache::SessionCache,
+    /// Appends the security events of every request, batched.
+    trail: trail_writer::TrailWriter,
 }
 
 impl AuthService {
     pub fn new(parts: AuthParts) -> Self {
         let sessions = session_cache::SessionCache::new(parts.policy.lifetimes.session_cache);
+        let trail = trail_writer::TrailWriter::new(parts.db.clone());
         Self(Arc::new(Inner {
+            trail,
             db: parts.db,
             hasher: parts.hasher,
             access_tokens: parts.access_tokens,

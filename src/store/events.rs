@@ -2,9 +2,8 @@
 //! altered or removed event is found by walking the chain.
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait, prelude::Expr,
-    sea_query::ExprTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionSession, TransactionTrait, prelude::Expr, sea_query::ExprTrait,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -31,19 +30,29 @@ pub struct NewEvent {
 
 const HEAD: i32 = 1;
 
-/// Appends an event. The head row is updated first, which locks it (a row lock on
-/// PostgreSQL, the write lock on SQLite) until commit: appends are serialized and the
-/// chain never forks.
+/// Appends one event; see [`append_many`].
 pub async fn append(
     db: &(impl ConnectionTrait + TransactionTrait),
     event: NewEvent,
     now: DateTime<Utc>,
 ) -> Result<i64, DbErr> {
+    append_many(db, vec![(event, now)]).await
+}
+
+/// Appends events in order, in one transaction; answers the first one's id (the rest
+/// follow it). The head row is updated first, which locks it (a row lock on
+/// PostgreSQL, the write lock on SQLite) until commit: appends are serialized and the
+/// chain never forks.
+pub async fn append_many(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    events: Vec<(NewEvent, DateTime<Utc>)>,
+) -> Result<i64, DbErr> {
+    let count = i64::try_from(events.len()).map_err(|_| DbErr::Custom("too many events".into()))?;
     let txn = db.begin().await?;
     let head = AuditChain::update_many()
         .col_expr(
             audit_chain::Column::LastId,
-            Expr::col(audit_chain::Column::LastId).add(1),
+            Expr::col(audit_chain::Column::LastId).add(count),
         )
         .filter(audit_chain::Column::Id.eq(HEAD))
         .exec_with_returning(&txn)
@@ -51,34 +60,39 @@ pub async fn append(
         .into_iter()
         .next()
         .ok_or_else(|| DbErr::RecordNotFound("audit chain head".into()))?;
-    let row = security_event::Model {
-        id: head.last_id,
-        kind: event.kind.as_str().to_owned(),
-        user_id: event.user_id,
-        session_id: event.session_id,
-        identifier: event.identifier,
-        ip_address: event.ip_address,
-        user_agent: event.user_agent,
-        detail: event.detail.to_string(),
-        // Microseconds: what every backend stores exactly, so the hash re-computes.
-        created_at: now.trunc_subsecs(6),
-        prev_hash: head.last_hash,
-        hash: String::new(),
-    };
-    let hash = chain_hash(&row);
-    security_event::ActiveModel {
-        hash: Set(hash.clone()),
-        ..security_event::ActiveModel::from(row)
+    let first_id = head.last_id - count + 1;
+    let mut prev_hash = head.last_hash;
+    let mut rows = Vec::with_capacity(events.len());
+    for (id, (event, now)) in (first_id..).zip(events) {
+        let row = security_event::Model {
+            id,
+            kind: event.kind.as_str().to_owned(),
+            user_id: event.user_id,
+            session_id: event.session_id,
+            identifier: event.identifier,
+            ip_address: event.ip_address,
+            user_agent: event.user_agent,
+            detail: event.detail.to_string(),
+            // Microseconds: what every backend stores exactly, so the hash re-computes.
+            created_at: now.trunc_subsecs(6),
+            prev_hash,
+            hash: String::new(),
+        };
+        let hash = chain_hash(&row);
+        prev_hash = hash.clone();
+        rows.push(security_event::ActiveModel {
+            hash: Set(hash),
+            ..security_event::ActiveModel::from(row)
+        });
     }
-    .insert(&txn)
-    .await?;
+    SecurityEvents::insert_many(rows).exec(&txn).await?;
     AuditChain::update_many()
-        .col_expr(audit_chain::Column::LastHash, Expr::val(hash))
+        .col_expr(audit_chain::Column::LastHash, Expr::val(prev_hash))
         .filter(audit_chain::Column::Id.eq(HEAD))
         .exec(&txn)
         .await?;
     txn.commit().await?;
-    Ok(head.last_id)
+    Ok(first_id)
 }
 
 /// SHA-256 over the previous hash and every stored field, length-prefixed so no two

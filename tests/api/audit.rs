@@ -17,6 +17,7 @@ backend_tests!(
     the_chain_finds_an_altered_or_removed_event,
     old_events_are_pruned_and_the_rest_still_verifies,
     reset_requests_and_rate_limit_floods_are_recorded_once_each,
+    concurrent_events_through_two_replicas_form_one_intact_chain,
 );
 
 const MY_EVENTS: &str = "query($first: Int, $after: String) { securityEvents(first: $first, after: $after) { \
@@ -226,6 +227,40 @@ async fn the_chain_finds_an_altered_or_removed_event(backend: Backend) {
         .unwrap();
     let (ok, report) = verify(&app);
     assert!(!ok && report.contains("truncated"), "{report}");
+}
+
+/// Appends are batched per instance (group commit), and two instances append to the
+/// same chain: neither may fork it or lose an event.
+async fn concurrent_events_through_two_replicas_form_one_intact_chain(backend: Backend) {
+    let generous = [("RATE_LIMIT_LOGIN", "off"), ("RATE_LIMIT_REFRESH", "off")];
+    let first = spawn_app_with(backend, &generous).await;
+    let second = first.replica(&generous).await;
+    first.register("amina").await;
+    let devices: Vec<String> = (0..12).map(|i| format!("device-{i}")).collect();
+    let mut sessions = Vec::new();
+    // Four at a time: more parallel sign-ins of one account than the lockout threshold
+    // are refused while the checks are in flight.
+    for round in devices.chunks(4) {
+        sessions.extend(
+            futures::future::join_all(round.iter().enumerate().map(|(i, device)| {
+                let app = if i % 2 == 0 { &first } else { &second };
+                app.login("amina", Some(device))
+            }))
+            .await,
+        );
+    }
+    let refreshed = futures::future::join_all(sessions.iter().enumerate().map(|(i, tokens)| {
+        let app = if i % 2 == 0 { &second } else { &first };
+        app.refresh_raw(&tokens.refresh)
+    }))
+    .await;
+    for body in &refreshed {
+        assert!(body["data"]["refresh"]["accessToken"].is_string(), "{body}");
+    }
+    // Registration and its verification mail, 12 sign-ins, 12 refreshes: each exactly
+    // once, in one chain.
+    let (ok, report) = verify(&first);
+    assert!(ok && report.contains("intact: 26 events"), "{report}");
 }
 
 async fn old_events_are_pruned_and_the_rest_still_verifies(backend: Backend) {
