@@ -296,6 +296,16 @@ impl Settings {
     }
 
     /// The database to use: the configured URL, or `DATA_DIR/graphql-auth.sqlite`.
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url().starts_with("sqlite:")
+    }
+
+    /// `DATABASE_POOL_SIZE`, or the backend's default.
+    pub fn pool_size(&self) -> u32 {
+        let default = if self.is_sqlite() { 4 } else { 16 };
+        self.database_pool_size.unwrap_or(default).max(1)
+    }
+
     pub fn database_url(&self) -> String {
         match &self.database_url {
             Some(url) => url.clone(),
@@ -479,7 +489,7 @@ pub fn check(settings: &Settings) -> Vec<(Severity, String)> {
                 "no METRICS_TOKEN: /metrics is readable by anyone who reaches it",
             );
         }
-        if settings.database_url().starts_with("sqlite:") {
+        if settings.is_sqlite() {
             add(
                 Note,
                 "SQLite in production: fine for one instance, not for replicas",

@@ -164,13 +164,9 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
         std::fs::create_dir_all(&settings.data_dir)
             .with_context(|| format!("creating data directory {}", settings.data_dir.display()))?;
     }
-    let is_sqlite = url.starts_with("sqlite:");
-    let pool_size = settings
-        .database_pool_size
-        .unwrap_or(if is_sqlite { 4 } else { 16 });
     let mut options = ConnectOptions::new(url);
     options
-        .max_connections(pool_size.max(1))
+        .max_connections(settings.pool_size())
         .min_connections(1)
         // Ping only connections idle long enough to have been cut off; a ping on every
         // checkout doubled the round trips of each query.

@@ -37,15 +37,7 @@ pub async fn seed_users(addr: SocketAddr, users: usize) -> anyhow::Result<()> {
             tokio::spawn(async move {
                 let mut conn = Connection::open(addr).await?;
                 for i in (c..users).step_by(CONNECTIONS) {
-                    let name = username(i);
-                    let input = json!({
-                        "username": name, "email": format!("{name}@example.com"),
-                        "password": PASSWORD, "passwordConfirm": PASSWORD,
-                    });
-                    let answer = conn
-                        .post(&graphql(REGISTER, json!({ "input": input })), None)
-                        .await?;
-                    expect_ok(&answer, "register")?;
+                    register(&mut conn, &username(i)).await?;
                 }
                 anyhow::Ok(())
             })
@@ -55,6 +47,17 @@ pub async fn seed_users(addr: SocketAddr, users: usize) -> anyhow::Result<()> {
         task.await??;
     }
     Ok(())
+}
+
+async fn register(conn: &mut Connection, name: &str) -> anyhow::Result<()> {
+    let input = json!({
+        "username": name, "email": format!("{name}@example.com"),
+        "password": PASSWORD, "passwordConfirm": PASSWORD,
+    });
+    let answer = conn
+        .post(&graphql(REGISTER, json!({ "input": input })), None)
+        .await?;
+    expect_ok(&answer, "register")
 }
 
 fn expect_ok(answer: &Answer, what: &str) -> anyhow::Result<()> {
@@ -159,14 +162,7 @@ impl Client {
 pub async fn user_with_five_sessions(addr: SocketAddr, users: usize) -> anyhow::Result<Arc<str>> {
     let mut conn = Connection::open(addr).await?;
     let user = username(users); // one past the W1 pool, so W1 never touches its sessions
-    let input = json!({
-        "username": user, "email": format!("{user}@example.com"),
-        "password": PASSWORD, "passwordConfirm": PASSWORD,
-    });
-    let answer = conn
-        .post(&graphql(REGISTER, json!({ "input": input })), None)
-        .await?;
-    expect_ok(&answer, "register")?;
+    register(&mut conn, &user).await?;
     let mut access = String::new();
     for device in 0..5 {
         access = login(&mut conn, &user, &format!("device-{device}"))

@@ -1,10 +1,10 @@
 //! The security trail: every event recorded, readable by its owner and by staff, and
 //! tamper-evident through its hash chain.
-use std::process::Command;
 
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 
+use crate::cli::binary;
 use crate::{
     backend_tests,
     helpers::{Backend, JWT_SECRET, PASSWORD, TestApp, error_code, spawn_app, spawn_app_with},
@@ -181,9 +181,8 @@ async fn staff_filters_the_trail_by_user_and_kind_and_nobody_else_can(backend: B
 }
 
 fn verify(app: &TestApp) -> (bool, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_graphql-auth"))
+    let output = binary()
         .arg("verify-audit-chain")
-        .env_clear()
         .env("DATABASE_URL", app.database_url())
         .env("JWT_SECRET", JWT_SECRET)
         .env("DATA_DIR", app.database_url().len().to_string())

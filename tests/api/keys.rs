@@ -1,6 +1,6 @@
 //! Signing keys: a key ring with EdDSA and ES256, the JWKS, rotation without logging
 //! anyone out, and emergency retirement.
-use std::{path::Path, process::Command};
+use std::path::Path;
 
 use jwt_compact::{
     AlgorithmExt, Claims, UntrustedToken,
@@ -9,12 +9,12 @@ use jwt_compact::{
 };
 use serde_json::Value;
 
+use crate::cli::binary;
 use crate::helpers::{Backend, TestApp, spawn_app_with, spawn_replica, tokens};
 
 fn key_ring(path: &Path, args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_graphql-auth"))
+    let output = binary()
         .args(args)
-        .env_clear()
         .env("JWT_KEYS_FILE", path)
         .env("DATA_DIR", path.parent().unwrap())
         .output()
@@ -164,9 +164,8 @@ fn the_current_key_cannot_be_retired() {
     let dir = tempfile::tempdir().unwrap();
     let ring = dir.path().join("keys.json");
     let kid = key_ring(&ring, &["rotate-signing-key", "--alg", "HS256"]);
-    let output = Command::new(env!("CARGO_BIN_EXE_graphql-auth"))
+    let output = binary()
         .args(["retire-signing-key", "--kid", &kid])
-        .env_clear()
         .env("JWT_KEYS_FILE", &ring)
         .output()
         .unwrap();

@@ -9,15 +9,16 @@ use std::{
 
 use serde_json::{Value, json};
 
+use crate::cli::binary;
+
 const SECRET: &str = "log-test-secret-0123456789abcdef0123456789";
 const PASSWORD: &str = "a very private passphrase";
 
 #[tokio::test]
 async fn json_logs_carry_request_ids_and_never_a_secret() {
     let data_dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_graphql-auth"))
+    let mut child = binary()
         .arg("serve")
-        .env_clear()
         .env("LOG_FORMAT", "json")
         .env(
             "RUST_LOG",

@@ -6,7 +6,7 @@ use futures::future::join_all;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Backend, PASSWORD, TestApp, error_code, postgres_admin_url, redis_url, spawn_app_with,
+    Backend, PASSWORD, TestApp, as_pairs, error_code, postgres_admin_url, redis_url, spawn_app_with,
 };
 
 /// The three replicas, or `None` (and a note) without PostgreSQL and Redis to share.
@@ -27,13 +27,6 @@ fn shared(prefix: &str, redis: &str) -> Vec<(String, String)> {
         ("REDIS_URL".into(), redis.into()),
         ("REDIS_KEY_PREFIX".into(), prefix.into()),
     ]
-}
-
-fn pairs(settings: &[(String, String)]) -> Vec<(&str, &str)> {
-    settings
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect()
 }
 
 fn unique_prefix() -> String {
@@ -60,7 +53,7 @@ async fn time_until_refused(app: &TestApp, token: &str, since: Instant) -> Durat
 async fn a_revocation_through_one_replica_is_refused_by_the_others_within_a_second() {
     let Some(redis) = redis_url() else { return };
     let settings = shared(&unique_prefix(), &redis);
-    let Some([a, b, c]) = three_replicas(&pairs(&settings)).await else {
+    let Some([a, b, c]) = three_replicas(&as_pairs(&settings)).await else {
         return;
     };
     let laptop = a.register("amina").await;
@@ -111,7 +104,7 @@ async fn lockout_counts_the_attempts_made_through_every_replica() {
     let Some(redis) = redis_url() else { return };
     let mut settings = shared(&unique_prefix(), &redis);
     settings.push(("RATE_LIMIT_LOGIN".into(), "off".into()));
-    let Some(replicas) = three_replicas(&pairs(&settings)).await else {
+    let Some(replicas) = three_replicas(&as_pairs(&settings)).await else {
         return;
     };
     replicas[0].register("amina").await;
@@ -144,7 +137,7 @@ async fn rate_limits_count_the_requests_made_through_every_replica() {
     let Some(redis) = redis_url() else { return };
     let mut settings = shared(&unique_prefix(), &redis);
     settings.push(("RATE_LIMIT_LOGIN".into(), "4/min".into()));
-    let Some([a, b, c]) = three_replicas(&pairs(&settings)).await else {
+    let Some([a, b, c]) = three_replicas(&as_pairs(&settings)).await else {
         return;
     };
     async fn attempt(app: &TestApp) -> Value {

@@ -3,7 +3,7 @@
 use std::{
     io::{BufRead as _, BufReader},
     net::SocketAddr,
-    process::{Child, Command, Stdio},
+    process::{Child, Stdio},
     sync::{
         Arc,
         atomic::{AtomicBool, Ordering},
@@ -15,6 +15,7 @@ use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database, Statement};
 use serde_json::{Value, json};
 
+use crate::cli::binary;
 use crate::{
     backend_tests,
     helpers::{
@@ -142,9 +143,8 @@ struct ServerProcess {
 
 impl ServerProcess {
     fn start(db_url: &str, data_dir: &std::path::Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_graphql-auth"))
+        let mut child = binary()
             .arg("serve")
-            .env_clear()
             .envs([
                 ("DATABASE_URL", db_url),
                 ("DATA_DIR", &*data_dir.to_string_lossy()),
