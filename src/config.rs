@@ -45,6 +45,8 @@ pub struct Settings {
     /// Namespaces this deployment's keys in a shared Redis.
     pub redis_key_prefix: String,
     pub trusted_proxies: Vec<IpNet>,
+    /// The one forwarding header believed from a trusted proxy; the other is ignored.
+    pub trusted_proxy_header: ForwardingHeader,
     pub cors_origins: Vec<String>,
     pub graphql: GraphqlSettings,
     pub log_format: LogFormat,
@@ -53,6 +55,30 @@ pub struct Settings {
     /// Fields marked for it answer `EMAIL_NOT_VERIFIED` until the email is verified.
     pub require_verified_email: bool,
     pub mail: MailSettings,
+    /// After SIGTERM, how long requests in flight and the mail being sent may take
+    /// before the process exits anyway.
+    pub shutdown_timeout: Duration,
+}
+
+/// Which header a trusted proxy puts the client's address in (`TRUSTED_PROXY_HEADER`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ForwardingHeader {
+    #[default]
+    XForwardedFor,
+    /// RFC 7239 `Forwarded: for=…`.
+    Forwarded,
+}
+
+impl FromStr for ForwardingHeader {
+    type Err = &'static str;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "x-forwarded-for" => Ok(Self::XForwardedFor),
+            "forwarded" => Ok(Self::Forwarded),
+            _ => Err("use x-forwarded-for or forwarded"),
+        }
+    }
 }
 
 /// Where outgoing mail goes and how the outbox worker retries it.
@@ -147,6 +173,11 @@ pub struct RateLimitSettings {
     pub confirm_password_reset: Option<Quota>,
     pub verify_email: Option<Quota>,
     pub resend_verification_email: Option<Quota>,
+    /// Every field that checks the caller's password again (`changePassword`, …), per
+    /// user and per client IP.
+    pub reauthenticate: Option<Quota>,
+    /// IPv6 clients share per-IP limits by this prefix: one host usually holds a /64.
+    pub ipv6_prefix_len: u8,
 }
 
 #[derive(Debug, Clone)]
@@ -157,6 +188,15 @@ pub struct GraphqlSettings {
     pub max_complexity: usize,
     pub max_aliases: usize,
     pub max_root_fields: usize,
+    /// Directives (`@include`, `@skip`, …) per document.
+    pub max_directives: usize,
+    /// Introspection's own budget: its shape is fixed by the spec and deeper than any
+    /// real query (GraphiQL's schema query), but it must not be unbounded either.
+    pub introspection_max_depth: usize,
+    pub introspection_max_complexity: usize,
+    /// "Did you mean …?" in validation errors; off in production, where they map the
+    /// schema for anyone without introspection.
+    pub suggestions: bool,
     pub max_batch_size: usize,
     pub max_body_bytes: usize,
 }
@@ -241,6 +281,8 @@ impl Settings {
                 verify_email: vars.quota("RATE_LIMIT_VERIFY_EMAIL", "20/hour")?,
                 resend_verification_email: vars
                     .quota("RATE_LIMIT_RESEND_VERIFICATION_EMAIL", "3/hour")?,
+                reauthenticate: vars.quota("RATE_LIMIT_REAUTHENTICATE", "10/hour")?,
+                ipv6_prefix_len: vars.parse("RATE_LIMIT_IPV6_PREFIX", "64")?,
             },
             metrics_token: vars.raw("METRICS_TOKEN"),
             geoip_db: vars.raw("GEOIP_DB").map(PathBuf::from),
@@ -253,6 +295,7 @@ impl Settings {
                 .into_iter()
                 .map(|p| p.0)
                 .collect(),
+            trusted_proxy_header: vars.parse("TRUSTED_PROXY_HEADER", "x-forwarded-for")?,
             cors_origins: vars.list("CORS_ORIGINS")?,
             graphql: GraphqlSettings {
                 graphiql: vars.parse("GRAPHIQL", if is_dev { "true" } else { "false" })?,
@@ -262,6 +305,12 @@ impl Settings {
                 max_complexity: vars.parse("GRAPHQL_MAX_COMPLEXITY", "200")?,
                 max_aliases: vars.parse("GRAPHQL_MAX_ALIASES", "10")?,
                 max_root_fields: vars.parse("GRAPHQL_MAX_ROOT_FIELDS", "10")?,
+                max_directives: vars.parse("GRAPHQL_MAX_DIRECTIVES", "10")?,
+                introspection_max_depth: vars.parse("GRAPHQL_INTROSPECTION_MAX_DEPTH", "16")?,
+                introspection_max_complexity: vars
+                    .parse("GRAPHQL_INTROSPECTION_MAX_COMPLEXITY", "600")?,
+                suggestions: vars
+                    .parse("GRAPHQL_SUGGESTIONS", if is_dev { "true" } else { "false" })?,
                 max_batch_size: vars.parse("GRAPHQL_MAX_BATCH", "10")?,
                 max_body_bytes: vars.parse("MAX_BODY_BYTES", "102400")?,
             },
@@ -288,6 +337,7 @@ impl Settings {
                 retry_base: vars.duration("MAIL_RETRY_BASE", "30s")?,
                 max_attempts: vars.parse("MAIL_MAX_ATTEMPTS", "10")?,
             },
+            shutdown_timeout: vars.duration("SHUTDOWN_TIMEOUT", "20s")?,
         })
     }
 
@@ -431,6 +481,7 @@ pub fn check(settings: &Settings) -> Vec<(Severity, String)> {
             "RATE_LIMIT_RESEND_VERIFICATION_EMAIL",
             limits.resend_verification_email,
         ),
+        ("RATE_LIMIT_REAUTHENTICATE", limits.reauthenticate),
     ] {
         if quota.is_none() {
             add(

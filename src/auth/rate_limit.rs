@@ -28,10 +28,12 @@ pub enum Operation {
     ConfirmPasswordReset,
     VerifyEmail,
     ResendVerificationEmail,
+    /// A field that checks the signed-in caller's password again.
+    Reauthenticate,
 }
 
 impl Operation {
-    const ALL: [Self; 7] = [
+    const ALL: [Self; 8] = [
         Self::Login,
         Self::Register,
         Self::Refresh,
@@ -39,6 +41,7 @@ impl Operation {
         Self::ConfirmPasswordReset,
         Self::VerifyEmail,
         Self::ResendVerificationEmail,
+        Self::Reauthenticate,
     ];
 
     pub fn name(self) -> &'static str {
@@ -50,6 +53,7 @@ impl Operation {
             Self::ConfirmPasswordReset => "confirm_password_reset",
             Self::VerifyEmail => "verify_email",
             Self::ResendVerificationEmail => "resend_verification_email",
+            Self::Reauthenticate => "reauthenticate",
         }
     }
 
@@ -62,6 +66,7 @@ impl Operation {
             Self::ConfirmPasswordReset => settings.confirm_password_reset,
             Self::VerifyEmail => settings.verify_email,
             Self::ResendVerificationEmail => settings.resend_verification_email,
+            Self::Reauthenticate => settings.reauthenticate,
         }
     }
 }
@@ -257,6 +262,8 @@ mod tests {
             confirm_password_reset: None,
             verify_email: None,
             resend_verification_email: None,
+            reauthenticate: None,
+            ipv6_prefix_len: 64,
         }
     }
 
