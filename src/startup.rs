@@ -41,6 +41,8 @@ pub struct Application {
     db: DatabaseConnection,
     statements: Arc<AtomicU64>,
     mail_worker: OutboxWorker,
+    auth: AuthService,
+    shutdown_timeout: Duration,
 }
 
 impl Application {
@@ -57,6 +59,12 @@ impl Application {
         let secret = keys::load_server_secret(settings)?;
         let auth = auth_service_with(settings, db.clone(), &secret).await?;
         auth.spawn_pruning(settings.audit_retention);
+        let learning = auth.clone();
+        tokio::spawn(async move {
+            if let Err(err) = learning.learn_imported_hash_cost().await {
+                tracing::warn!(error = ?err, "could not measure imported password hashes");
+            }
+        });
         let mail_worker = OutboxWorker::new(
             settings,
             db.clone(),
@@ -66,7 +74,7 @@ impl Application {
         );
         let state = AppState {
             schema: build_schema(auth.clone(), &settings.graphql),
-            auth,
+            auth: auth.clone(),
             limits: settings.graphql.clone(),
             trusted_proxies: TrustedProxies::new(settings.trusted_proxies.clone()),
             metrics: metrics_handle(),
@@ -81,6 +89,8 @@ impl Application {
             db,
             statements,
             mail_worker,
+            auth,
+            shutdown_timeout: settings.shutdown_timeout,
         })
     }
 
@@ -96,8 +106,10 @@ impl Application {
     }
 
     /// Serves, and delivers queued mail, until `shutdown` completes; then finishes the
-    /// requests in flight and the message being sent. Both run in this one future, so
-    /// dropping it stops both.
+    /// requests in flight, the work started after answering and the message being
+    /// sent — for at most `SHUTDOWN_TIMEOUT`, after which whatever is left is dropped
+    /// (a slow client must not keep the process alive). Everything runs in this one
+    /// future, so dropping it stops everything.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -107,19 +119,39 @@ impl Application {
             router,
             db,
             mail_worker,
+            auth,
+            shutdown_timeout,
             statements: _,
         } = self;
         let app = router.into_make_service_with_connect_info::<SocketAddr>();
         let (stop_worker, worker_stop) = watch::channel(false);
+        let (signalled, mut stopping) = watch::channel(false);
+        let shutdown = async move {
+            shutdown.await;
+            let _ = signalled.send(true);
+        };
         let server = async move {
             let served = axum::serve(listener, app)
                 .with_graceful_shutdown(shutdown)
                 .await;
+            auth.finish_background_work().await;
             let _ = stop_worker.send(true);
             served
         };
-        let (served, ()) = tokio::join!(server, mail_worker.run(worker_stop));
-        served.context("serving HTTP")?;
+        let work = async move {
+            let (served, ()) = tokio::join!(server, mail_worker.run(worker_stop));
+            served
+        };
+        let deadline = async move {
+            let _ = stopping.wait_for(|stopping| *stopping).await;
+            tokio::time::sleep(shutdown_timeout).await;
+        };
+        tokio::select! {
+            served = work => served.context("serving HTTP")?,
+            () = deadline => {
+                tracing::warn!(timeout = ?shutdown_timeout, "shutdown timed out; dropping what is left");
+            }
+        }
         db.close().await.context("closing the database pool")?;
         Ok(())
     }

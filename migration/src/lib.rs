@@ -10,6 +10,7 @@ mod m20261125_000004_create_mail_outbox;
 mod m20261125_000005_create_login_attempts;
 mod m20261125_000006_create_security_events;
 mod m20261125_000007_add_detail_to_mail_outbox;
+mod m20261202_000008_add_credential_epoch_to_users;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_create_login_attempts::Migration),
             Box::new(m20261125_000006_create_security_events::Migration),
             Box::new(m20261125_000007_add_detail_to_mail_outbox::Migration),
+            Box::new(m20261202_000008_add_credential_epoch_to_users::Migration),
         ]
     }
 }

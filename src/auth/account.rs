@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::{
     AuthError, AuthService, ClientInfo, Principal, SignedIn, audit::About, now,
-    password::Verification, rate_limit::Operation, recovery::queue_notice, sign_in::device_of,
+    rate_limit::Operation, recovery::queue_notice, sign_in::device_of,
 };
 use crate::{
     domain::{
@@ -19,7 +19,7 @@ use crate::{
         one_time_tokens::TokenPurpose,
         outbox::MailKind,
         sessions::RevokeReason,
-        users::{NewUser, PreferenceChanges},
+        users::{NewUser, PreferenceChanges, Replacing},
     },
 };
 
@@ -180,14 +180,8 @@ impl AuthService {
             &username,
             &email,
         )?;
-        let verification = self
-            .0
-            .hasher
-            .verify(&current, Some(&user.password_hash))
+        self.reauthenticate(principal, &user, &current, "changePassword", client)
             .await?;
-        if verification == Verification::Mismatch {
-            return Err(AuthError::InvalidCredentials);
-        }
         let hash = self.0.hasher.hash(new_password.as_password()).await?;
         let now = now();
         let db = self.db();
@@ -195,7 +189,26 @@ impl AuthService {
             .await?
             .ok_or(AuthError::Unauthenticated)?;
         let txn = db.begin().await?;
-        store::users::set_password(&txn, principal.user_id, hash, now).await?;
+        // The first statement takes the user's row: a reset committing meanwhile has
+        // replaced the hash just verified, and then nothing here may overwrite it.
+        let replacing = Replacing::Verified(&user.password_hash);
+        let Some(credential_epoch) =
+            store::users::set_password(&txn, principal.user_id, hash, replacing, now).await?
+        else {
+            return Err(AuthError::Unauthenticated);
+        };
+        // Re-checked inside the transaction: a session ended meanwhile (a reset, a
+        // logout elsewhere) is not signed in afresh.
+        if !store::sessions::revoke(
+            &txn,
+            principal.session_id,
+            RevokeReason::PasswordChanged,
+            now,
+        )
+        .await?
+        {
+            return Err(AuthError::Unauthenticated);
+        }
         if input.revoke_other_sessions {
             store::sessions::revoke_all_for_user(
                 &txn,
@@ -205,15 +218,11 @@ impl AuthService {
                 now,
             )
             .await?;
-        } else {
-            store::sessions::revoke(
-                &txn,
-                principal.session_id,
-                RevokeReason::PasswordChanged,
-                now,
-            )
-            .await?;
         }
+        let user = user::Model {
+            credential_epoch,
+            ..user
+        };
         let device_client = ClientInfo {
             user_agent: client.user_agent.clone().or(current_session.user_agent),
             ..client.clone()

@@ -18,6 +18,15 @@ impl AuthService {
         Ok(())
     }
 
+    /// Measures what verifying an imported hash costs, when accounts still hold one, so
+    /// that failed checks are padded to it from the first (see `PasswordHasher`).
+    pub async fn learn_imported_hash_cost(&self) -> Result<(), AuthError> {
+        if let Some(stored) = store::users::find_imported_hash(self.db()).await? {
+            self.0.hasher.learn_cost_of(&stored).await?;
+        }
+        Ok(())
+    }
+
     /// Prunes every `min(retention / 2, 1 h)` until the process ends.
     pub fn spawn_pruning(&self, retention: Duration) {
         let auth = self.clone();

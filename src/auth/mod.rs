@@ -2,12 +2,14 @@
 //! as plain Rust: no HTTP or GraphQL types, so they can be tested and reused alone.
 mod account;
 mod audit;
+mod background;
 pub mod django_import;
 mod error;
 pub mod key_ring;
 pub mod keys;
 mod maintenance;
 pub mod password;
+mod password_check;
 pub mod rate_limit;
 mod recovery;
 mod session_cache;
@@ -118,6 +120,8 @@ struct Inner {
     sessions: session_cache::SessionCache,
     /// Appends the security events of every request, batched.
     trail: trail_writer::TrailWriter,
+    /// Work started after answering; shutdown waits for it.
+    background: background::Background,
 }
 
 impl AuthService {
@@ -136,7 +140,13 @@ impl AuthService {
             geoip: parts.geoip,
             mail_queued: Arc::new(Notify::new()),
             sessions,
+            background: background::Background::default(),
         }))
+    }
+
+    /// Waits for the work flows started after answering (shutdown calls it).
+    pub async fn finish_background_work(&self) {
+        self.0.background.finish().await;
     }
 
     pub fn db(&self) -> &DatabaseConnection {

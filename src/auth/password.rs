@@ -1,7 +1,13 @@
 //! argon2id hashing with the contract's parameters, off the async executor; and the
 //! formats accounts arrive with from the Django service — PBKDF2-SHA256, Argon2 and
 //! BCryptSHA256 — which verify until the first successful sign-in replaces them.
-use std::sync::{Arc, Mutex};
+use std::{
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
 
 use anyhow::Context as _;
 use argon2::{
@@ -83,6 +89,10 @@ pub struct PasswordHasher {
     /// A real hash of a random password: unknown users are verified against it so that
     /// "no such user" costs the same time as "wrong password".
     dummy_hash: Arc<str>,
+    /// How long an imported (Django) hash takes to verify, in nanoseconds, smoothed:
+    /// every failed check is answered no sooner, or a wrong password for such an
+    /// account (PBKDF2's million rounds) would take longer than an unknown identifier.
+    legacy_cost_nanos: Arc<AtomicU64>,
 }
 
 impl PasswordHasher {
@@ -93,7 +103,46 @@ impl PasswordHasher {
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
             memory: WorkingMemory::default(),
             dummy_hash: dummy_hash.into(),
+            legacy_cost_nanos: Arc::default(),
         })
+    }
+
+    /// Waits until a failed check begun at `started` has taken as long as verifying the
+    /// slowest stored format this instance has seen.
+    pub async fn answer_failure_after(&self, started: tokio::time::Instant) {
+        tokio::time::sleep_until(started + self.failure_floor()).await;
+    }
+
+    /// What a failed check is padded to: the smoothed cost of an imported hash, or
+    /// nothing while none has been seen.
+    pub fn failure_floor(&self) -> Duration {
+        Duration::from_nanos(self.legacy_cost_nanos.load(Ordering::Relaxed))
+    }
+
+    /// Learns what verifying a hash like `stored` costs, from a check of a random
+    /// password against it; startup calls it with a sample of the imported hashes so
+    /// the first failed sign-in is already padded.
+    pub async fn learn_cost_of(&self, stored: &str) -> anyhow::Result<()> {
+        let random = SaltString::generate(&mut OsRng);
+        let probe = Password::parse(random.as_str().to_owned(), "password")
+            .map_err(|_| anyhow::anyhow!("a salt is a short password"))?;
+        self.verify(&probe, Some(stored)).await.map(|_| ())
+    }
+
+    /// Folds one measured verification of an imported hash into the running cost.
+    fn note_legacy_cost(&self, took: Duration) {
+        let took = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
+        // Smoothed, so one check slowed by a busy machine does not pad every failure
+        // for long; the first measurement is taken as it is.
+        let _ = self
+            .legacy_cost_nanos
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |cost| {
+                Some(if cost == 0 {
+                    took
+                } else {
+                    (cost / 4) * 3 + took / 4
+                })
+            });
     }
 
     pub async fn hash(&self, password: &Password) -> anyhow::Result<String> {
@@ -117,12 +166,20 @@ impl PasswordHasher {
             .map(Arc::from)
             .unwrap_or_else(|| self.dummy_hash.clone());
         let password = password.clone();
-        let blocks = StoredHash::parse(&stored).map_or(0, |hash| hash.argon2_blocks());
-        let verification = self
+        let parsed = StoredHash::parse(&stored);
+        let blocks = parsed.as_ref().map_or(0, |hash| hash.argon2_blocks());
+        let is_legacy = parsed.is_ok_and(|hash| hash.scheme() != HashScheme::Argon2);
+        let (verification, took) = self
             .run(blocks, move |memory| {
-                verify_with_memory(password.expose(), &stored, memory)
+                let started = Instant::now();
+                let verification = verify_with_memory(password.expose(), &stored, memory);
+                (verification, started.elapsed())
             })
-            .await??;
+            .await?;
+        if is_legacy {
+            self.note_legacy_cost(took);
+        }
+        let verification = verification?;
         Ok(if is_real {
             verification
         } else {
@@ -647,6 +704,34 @@ mod tests {
                 "{stored}"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn failures_are_padded_to_what_an_imported_hash_costs() {
+        let hasher = PasswordHasher::new(1).unwrap();
+        assert_eq!(hasher.failure_floor(), Duration::ZERO);
+        // Our own format teaches nothing: every failure already costs one argon2 check.
+        hasher
+            .learn_cost_of(&hash_blocking("x", &mut fresh_memory(OUR_BLOCKS)).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(hasher.failure_floor(), Duration::ZERO);
+        hasher.learn_cost_of(DJANGO_PBKDF2).await.unwrap();
+        assert!(hasher.failure_floor() > Duration::ZERO);
+        // Smoothed: one quick or slow measurement moves the floor a quarter of the way.
+        let hasher = PasswordHasher::new(1).unwrap();
+        hasher.note_legacy_cost(Duration::from_millis(400));
+        assert_eq!(hasher.failure_floor(), Duration::from_millis(400));
+        hasher.note_legacy_cost(Duration::ZERO);
+        assert_eq!(hasher.failure_floor(), Duration::from_millis(300));
+        let started = tokio::time::Instant::now() - Duration::from_secs(1);
+        // A failure that already took longer than the floor is answered at once.
+        tokio::time::timeout(
+            Duration::from_millis(100),
+            hasher.answer_failure_after(started),
+        )
+        .await
+        .unwrap();
     }
 
     #[tokio::test]

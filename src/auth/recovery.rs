@@ -7,22 +7,23 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use secrecy::{ExposeSecret, SecretString};
-use tracing::instrument;
+use tracing::{Instrument as _, instrument};
 
 use serde_json::json;
 
 use super::{
     AuthError, AuthService, ClientInfo, Principal, account::confirmed_new_password, audit::About,
-    now, rate_limit::Operation, sign_in::printable, to_chrono, tokens::OneTimeTokens,
+    now, rate_limit::Operation, to_chrono, tokens::OneTimeTokens,
 };
 use crate::{
-    domain::{EmailAddress, SecurityEventKind, UserId, Username},
+    domain::{EmailAddress, LoginIdentifier, SecurityEventKind, UserId, Username},
     entities::user,
     store::{
         self,
         one_time_tokens::{NewToken, TokenPurpose},
         outbox::{MailKind, NewMail},
         sessions::RevokeReason,
+        users::Replacing,
     },
 };
 
@@ -34,42 +35,63 @@ pub struct ResetPassword {
 
 impl AuthService {
     /// Emails a reset link when an active account has this address; otherwise does
-    /// nothing. The caller learns nothing either way, and the time differs only by a
-    /// few small queries: the sending happens in the outbox worker.
-    #[instrument(name = "request_password_reset", skip_all, fields(user_id = tracing::field::Empty))]
+    /// nothing. The caller learns nothing either way: past the rate limit, the answer
+    /// comes before the look-up, and the sending happens in the outbox worker.
+    #[instrument(name = "request_password_reset", skip_all)]
     pub async fn request_password_reset(
         &self,
         email: &str,
         client: &ClientInfo,
     ) -> Result<(), AuthError> {
-        let key = EmailAddress::key_of(&printable(email, EmailAddress::MAX_BYTES));
-        self.rate_limit(Operation::RequestPasswordReset, client, Some(&key))
-            .await?;
+        let identifier = LoginIdentifier::parse(email);
+        self.rate_limit(
+            Operation::RequestPasswordReset,
+            client,
+            Some(identifier.key()),
+        )
+        .await?;
+        let auth = self.clone();
+        let client = client.clone();
+        let span = tracing::Span::current();
+        self.0.background.spawn(
+            async move {
+                if let Err(err) = auth.send_password_reset(identifier, &client).await {
+                    // The caller has its answer; the log is the only place left.
+                    tracing::error!(error = ?err, "password reset request failed");
+                }
+            }
+            .instrument(span),
+        );
+        Ok(())
+    }
+
+    /// The part of a reset request done after answering.
+    async fn send_password_reset(
+        &self,
+        identifier: LoginIdentifier,
+        client: &ClientInfo,
+    ) -> Result<(), AuthError> {
         let db = self.db();
-        let user = match email.chars().any(char::is_control) {
-            true => None,
-            false => store::users::find_by_email(db, &key).await?,
+        let user = match identifier.account_key() {
+            Some(key) => store::users::find_by_email(db, key).await?,
+            None => None,
         };
         let requested = About {
             user: user.as_ref().map(|u| u.id),
-            identifier: Some(key),
+            identifier: Some(identifier.key().to_owned()),
             ..About::default()
         };
         self.record(SecurityEventKind::PasswordResetRequested, client, requested)
             .await;
-        let Some(user) = user else {
+        let Some(user) = user.filter(|user| user.is_active) else {
             return Ok(());
         };
-        tracing::Span::current().record("user_id", tracing::field::display(user.id));
-        if !user.is_active {
-            return Ok(());
-        }
         let txn = db.begin().await?;
         self.queue_token_mail(&txn, &user, TokenPurpose::PasswordReset, now())
             .await?;
         txn.commit().await?;
         self.wake_mail_worker();
-        tracing::info!("password reset requested");
+        tracing::info!(user_id = %user.id, "password reset requested");
         Ok(())
     }
 
@@ -117,7 +139,7 @@ impl AuthService {
         {
             return Err(AuthError::InvalidToken);
         }
-        store::users::set_password(&txn, user_id, password_hash, now).await?;
+        store::users::set_password(&txn, user_id, password_hash, Replacing::Any, now).await?;
         store::users::unlock(&txn, user_id).await?;
         let ended = store::sessions::revoke_all_for_user(
             &txn,

@@ -26,10 +26,9 @@ use crate::{
 pub struct SessionState {
     pub user_id: UserId,
     pub revoked: bool,
-    pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub user_active: bool,
-    pub password_changed_at: Option<DateTime<Utc>>,
+    pub credential_epoch: i32,
     pub is_staff: bool,
     pub email_verified: bool,
 }
@@ -39,10 +38,9 @@ impl SessionState {
         Self {
             user_id: UserId::from(user.id),
             revoked: session.revoked_at.is_some(),
-            created_at: session.created_at,
             expires_at: session.expires_at,
             user_active: user.is_active,
-            password_changed_at: user.password_changed_at,
+            credential_epoch: user.credential_epoch,
             is_staff: user.is_staff,
             email_verified: user.email_verified,
         }
@@ -72,10 +70,26 @@ impl SessionCache {
     }
 
     /// A fresh entry, or a ticket to store what the database says.
+    #[cfg(test)]
     pub fn get(&self, id: SessionId) -> Result<SessionState, Ticket> {
+        self.get_at_epoch(id, i32::MIN)
+    }
+
+    /// A fresh entry that has seen at least `credential_epoch`: a token from a newer
+    /// epoch than the entry knows was issued after a password change made through
+    /// another replica, and must work at once, so the database is asked again.
+    pub fn get_at_epoch(
+        &self,
+        id: SessionId,
+        credential_epoch: i32,
+    ) -> Result<SessionState, Ticket> {
         let ticket = Ticket(self.generation.load(Ordering::Acquire));
         match self.entries().get(&id) {
-            Some((stored, state)) if stored.elapsed() < self.ttl => Ok(*state),
+            Some((stored, state))
+                if stored.elapsed() < self.ttl && state.credential_epoch >= credential_epoch =>
+            {
+                Ok(*state)
+            }
             _ => Err(ticket),
         }
     }
@@ -148,10 +162,9 @@ mod tests {
         SessionState {
             user_id: UserId::from(uuid::Uuid::new_v4()),
             revoked: false,
-            created_at: now,
             expires_at: now,
             user_active: true,
-            password_changed_at: None,
+            credential_epoch: 0,
             is_staff: false,
             email_verified: false,
         }

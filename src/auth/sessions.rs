@@ -19,7 +19,11 @@ impl AuthService {
             .access_tokens
             .verify(access_token)
             .ok_or(AuthError::Unauthenticated)?;
-        let state = match self.0.sessions.get(verified.session_id) {
+        let cached = self
+            .0
+            .sessions
+            .get_at_epoch(verified.session_id, verified.credential_epoch);
+        let state = match cached {
             Ok(cached) => cached,
             Err(ticket) => {
                 let (session, user) =
@@ -32,11 +36,9 @@ impl AuthService {
             }
         };
         let is_alive = !state.revoked && state.expires_at > now();
-        // Tokens of sessions older than the last password change must have been issued
-        // after it; sessions opened after the change hold only such tokens.
-        let predates_password_change = state
-            .password_changed_at
-            .is_some_and(|changed| state.created_at < changed && verified.issued_at < changed);
+        // A password change moves the account's epoch on: tokens issued before it die,
+        // those issued after work at once, whatever the clocks of the replicas say.
+        let predates_password_change = verified.credential_epoch != state.credential_epoch;
         if !is_alive
             || !state.user_active
             || state.user_id != verified.user_id

@@ -9,16 +9,16 @@ use super::{
     AuthError, AuthService, ClientInfo,
     audit::About,
     now,
-    password::{self, HashScheme, Verification},
+    password::{self, HashScheme},
+    password_check::PasswordCheck,
     rate_limit::Operation,
     to_chrono,
 };
 use crate::{
-    domain::{EmailAddress, Password, SecurityEventKind, SessionId, UserId, device_name},
+    domain::{LoginIdentifier, Password, SecurityEventKind, SessionId, UserId, device_name},
     entities::{session, user},
     store::{
         self,
-        lockout::{Attempt, Claim},
         outbox::{MailKind, NewMail},
         sessions::NewSession,
     },
@@ -61,12 +61,6 @@ pub(super) fn device_of(input: Option<String>, client: &ClientInfo) -> Option<St
         .filter(|f| !f.is_empty())
 }
 
-/// What an identifier is looked up and counted by: case-folded, without control
-/// characters (which no username or email has, and PostgreSQL text cannot hold).
-fn login_key(identifier: &str) -> String {
-    EmailAddress::key_of(&printable(identifier, EmailAddress::MAX_BYTES))
-}
-
 /// `text` without control characters, trimmed, at most `max_chars` long.
 pub(super) fn printable(text: &str, max_chars: usize) -> String {
     text.chars()
@@ -84,73 +78,34 @@ impl AuthService {
         credentials: Credentials,
         client: &ClientInfo,
     ) -> Result<SignedIn, AuthError> {
-        let key = login_key(&credentials.identifier);
+        let identifier = LoginIdentifier::parse(&credentials.identifier);
         self.rate_limit(Operation::Login, client, None).await?;
         let password = Password::parse(credentials.password, "password")?;
         let db = self.db();
-        let now = now();
-        // No username or email holds a control character, so such an identifier names
-        // no account; it is still counted, under its printable part.
-        let can_name_an_account =
-            !key.is_empty() && !credentials.identifier.chars().any(char::is_control);
-        let user = match can_name_an_account {
-            true => store::users::find_by_login(db, &key).await?,
-            false => None,
+        let user = match identifier.account_key() {
+            Some(key) => store::users::find_by_login(db, key).await?,
+            None => None,
         };
         if let Some(user) = &user {
             tracing::Span::current().record("user_id", tracing::field::display(user.id));
         }
-
-        // Count the attempt before checking anything, for accounts and unknown
-        // identifiers alike: the answers, and their timing, must not tell them apart.
-        let lockout = self.policy().lockout;
-        let attempt = Attempt {
-            threshold: lockout.threshold,
-            lock_until: now + to_chrono(lockout.duration),
-            now,
+        let check = PasswordCheck::SignIn {
+            identifier: &identifier,
+            user: user.as_ref(),
         };
-        let claim = match &user {
-            Some(user) => store::lockout::claim_for_user(db, user.id.into(), attempt).await?,
-            None if key.is_empty() => Claim::Counted { locks_now: false },
-            None => store::lockout::claim_for_identifier(db, &key, attempt).await?,
-        };
-        let failed = |reason: &str| About {
-            user: user.as_ref().map(|u| u.id),
-            identifier: Some(key.clone()),
-            detail: Some(json!({ "reason": reason })),
-            ..About::default()
-        };
-        let Claim::Counted { locks_now } = claim else {
-            self.0.hasher.verify(&password, None).await?;
-            self.record(SecurityEventKind::LoginFailed, client, failed("locked"))
-                .await;
-            let until = match &user {
-                Some(user) => store::lockout::user_locked_until(db, user.id.into()).await?,
-                None => store::lockout::identifier_locked_until(db, &key).await?,
-            };
-            let until = until.filter(|t| *t > now).unwrap_or(attempt.lock_until);
-            return Err(AuthError::AccountLocked {
-                retry_after: (until - now).to_std().unwrap_or_default(),
-            });
-        };
-        let stored_hash = user.as_ref().map(|u| u.password_hash.as_str());
-        let verification = self.0.hasher.verify(&password, stored_hash).await?;
-        let (Some(user), Verification::Match { needs_rehash }) = (&user, verification) else {
-            let reason = if user.is_some() {
-                "wrong_password"
-            } else {
-                "unknown_identifier"
-            };
-            self.record(SecurityEventKind::LoginFailed, client, failed(reason))
-                .await;
-            if locks_now {
-                self.record(SecurityEventKind::AccountLocked, client, failed(reason))
-                    .await;
-            }
+        let needs_rehash = self.check_password(check, &password, client).await?;
+        let Some(user) = &user else {
             return Err(AuthError::InvalidCredentials);
         };
+        let now = now();
         if !user.is_active {
-            self.record(SecurityEventKind::LoginFailed, client, failed("disabled"))
+            let disabled = About {
+                user: Some(user.id),
+                identifier: Some(identifier.key().to_owned()),
+                detail: Some(json!({ "reason": "disabled" })),
+                ..About::default()
+            };
+            self.record(SecurityEventKind::LoginFailed, client, disabled)
                 .await;
             return Err(AuthError::AccountDisabled);
         }
@@ -224,7 +179,7 @@ impl AuthService {
             now,
         )
         .await?;
-        self.signed_in(user_id, session, now)
+        self.signed_in(user, session, now)
     }
 
     /// The device and place of `new` when the account has signed in before but never
@@ -282,12 +237,16 @@ impl AuthService {
 
     fn signed_in(
         &self,
-        user_id: UserId,
+        user: &user::Model,
         session: session::Model,
         now: DateTime<Utc>,
     ) -> Result<SignedIn, AuthError> {
+        let user_id = UserId::from(user.id);
         let session_id = SessionId::from(session.id);
-        let access = self.0.access_tokens.issue(user_id, session_id, now)?;
+        let access = self
+            .0
+            .access_tokens
+            .issue(user_id, session_id, user.credential_epoch, now)?;
         Ok(SignedIn {
             user_id,
             refresh_token: self
@@ -325,7 +284,6 @@ impl AuthService {
             if session.revoked_at.is_some() || session.expires_at <= now || !user.is_active {
                 return Err(AuthError::InvalidToken);
             }
-            let user_id = UserId::from(user.id);
             let current = session.refresh_counter;
             if presented == current {
                 let expires_at =
@@ -339,7 +297,7 @@ impl AuthService {
                         expires_at,
                         ..session
                     };
-                    let signed_in = self.signed_in(user_id, rotated, now)?;
+                    let signed_in = self.signed_in(&user, rotated, now)?;
                     self.record(SecurityEventKind::TokenRefreshed, client, signed_in.about())
                         .await;
                     return Ok(signed_in);
@@ -350,7 +308,14 @@ impl AuthService {
             let within_grace = session.rotated_at.is_some_and(|at| now <= at + grace);
             if presented == current - 1 && within_grace {
                 // The same successor its first use got, recomputed: no new token exists.
-                return self.signed_in(user_id, session, now);
+                let signed_in = self.signed_in(&user, session, now)?;
+                let about = About {
+                    detail: Some(json!({ "withinReuseGrace": true })),
+                    ..signed_in.about()
+                };
+                self.record(SecurityEventKind::TokenRefreshed, client, about)
+                    .await;
+                return Ok(signed_in);
             }
             if presented < current {
                 store::sessions::revoke(

@@ -34,6 +34,10 @@ struct AccessClaims {
     iat: i64,
     exp: i64,
     token_type: String,
+    /// The account's credential epoch at issue; tokens from before the last password
+    /// change carry an older one. Absent in tokens of earlier versions: epoch 0.
+    #[serde(default)]
+    credential_epoch: i32,
 }
 
 /// What a verified access token says. Whether its session is still alive is the
@@ -42,7 +46,7 @@ struct AccessClaims {
 pub struct VerifiedAccess {
     pub user_id: UserId,
     pub session_id: SessionId,
-    pub issued_at: DateTime<Utc>,
+    pub credential_epoch: i32,
 }
 
 /// A freshly signed access token.
@@ -128,6 +132,7 @@ impl AccessTokens {
         &self,
         user_id: UserId,
         session_id: SessionId,
+        credential_epoch: i32,
         now: DateTime<Utc>,
     ) -> anyhow::Result<IssuedAccess> {
         let expires_at = now + self.ttl;
@@ -141,6 +146,7 @@ impl AccessTokens {
             iat: now.timestamp(),
             exp: expires_at.timestamp(),
             token_type: ACCESS.to_owned(),
+            credential_epoch,
         };
         let mut header = Header::new(self.algorithm);
         header.kid = Some(self.kid.clone());
@@ -161,7 +167,7 @@ impl AccessTokens {
         Some(VerifiedAccess {
             user_id: UserId::parse(&claims.sub)?,
             session_id: SessionId::parse(&claims.sid)?,
-            issued_at: DateTime::from_timestamp(claims.iat, 0)?,
+            credential_epoch: claims.credential_epoch,
         })
     }
 }
@@ -316,7 +322,7 @@ mod tests {
     #[test]
     fn an_access_token_round_trips() {
         let (user, session) = (UserId::new(), SessionId::new());
-        let issued = tokens().issue(user, session, Utc::now()).unwrap();
+        let issued = tokens().issue(user, session, 0, Utc::now()).unwrap();
         let verified = tokens().verify(&issued.token).unwrap();
         assert_eq!((verified.user_id, verified.session_id), (user, session));
     }
@@ -325,7 +331,9 @@ mod tests {
     fn expired_tokens_fail_past_a_few_seconds_of_leeway() {
         let t = tokens();
         let long_ago = Utc::now() - chrono::Duration::seconds(3600 + 10);
-        let issued = t.issue(UserId::new(), SessionId::new(), long_ago).unwrap();
+        let issued = t
+            .issue(UserId::new(), SessionId::new(), 0, long_ago)
+            .unwrap();
         assert!(t.verify(&issued.token).is_none());
     }
 
@@ -338,7 +346,7 @@ mod tests {
             Duration::from_secs(3600),
         );
         let issued = other
-            .issue(UserId::new(), SessionId::new(), Utc::now())
+            .issue(UserId::new(), SessionId::new(), 0, Utc::now())
             .unwrap();
         assert!(tokens().verify(&issued.token).is_none());
     }

@@ -2,6 +2,7 @@
 mod device;
 mod email;
 mod events;
+mod identifier;
 mod ids;
 mod password;
 mod preferences;
@@ -10,6 +11,7 @@ mod username;
 pub use device::device_name;
 pub use email::EmailAddress;
 pub use events::SecurityEventKind;
+pub use identifier::{LoginIdentifier, is_invisible};
 pub use ids::{MailId, SessionId, TokenId, UserId};
 pub use password::{NewPassword, Password, PasswordWeakness};
 pub use preferences::{Language, Timezone};

@@ -27,6 +27,10 @@ pub struct Model {
     pub password_changed_at: Option<DateTimeUtc>,
     pub failed_login_count: i32,
     pub locked_until: Option<DateTimeUtc>,
+    /// Moves on with every password change; access tokens of an earlier epoch are dead.
+    pub credential_epoch: i32,
+    /// When `failed_login_count` last grew; older counts start over.
+    pub failed_login_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

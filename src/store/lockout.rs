@@ -21,6 +21,9 @@ use crate::{
 pub struct Attempt {
     pub threshold: u32,
     pub lock_until: DateTime<Utc>,
+    /// A count last grown before this is forgotten: it starts over at this attempt.
+    /// Accounts and unknown identifiers age alike, or pruning would tell them apart.
+    pub forget_before: DateTime<Utc>,
     pub now: DateTime<Utc>,
 }
 
@@ -44,12 +47,23 @@ impl Claim {
     }
 }
 
+/// The columns of one failure counter: the count, its lock, and when it last grew.
+struct Counter<C> {
+    count: C,
+    locked_until: C,
+    counted_at: C,
+}
+
 /// `(new count, new locked_until)` for a counter whose lock is absent or expired; an
-/// expired lock starts the count over. SET expressions all read the old row.
-fn counted<C: IntoColumnRef + Clone>(count: C, locked_until: C, attempt: Attempt) -> (Expr, Expr) {
-    let was_locked = Expr::col(locked_until).is_not_null();
-    let attempts: Expr = Expr::case(was_locked, Expr::val(1))
-        .finally(Expr::col(count).add(1))
+/// expired lock, or a count older than `attempt.forget_before`, starts the count over.
+/// SET expressions all read the old row.
+fn counted<C: IntoColumnRef + Clone>(counter: Counter<C>, attempt: Attempt) -> (Expr, Expr) {
+    let starts_over = Condition::any()
+        .add(Expr::col(counter.locked_until).is_not_null())
+        .add(Expr::col(counter.counted_at.clone()).is_null())
+        .add(Expr::col(counter.counted_at).lt(attempt.forget_before));
+    let attempts: Expr = Expr::case(starts_over, Expr::val(1))
+        .finally(Expr::col(counter.count).add(1))
         .into();
     let lock: Expr = Expr::case(
         attempts.clone().gte(attempt.threshold as i32),
@@ -72,12 +86,17 @@ pub async fn claim_for_user(
     id: UserId,
     attempt: Attempt,
 ) -> Result<Claim, DbErr> {
-    let count = (Users, user::Column::FailedLoginCount);
     let locked = (Users, user::Column::LockedUntil);
-    let (attempts, lock) = counted(count, locked, attempt);
+    let counter = Counter {
+        count: (Users, user::Column::FailedLoginCount),
+        locked_until: locked,
+        counted_at: (Users, user::Column::FailedLoginAt),
+    };
+    let (attempts, lock) = counted(counter, attempt);
     let counted = Users::update_many()
         .col_expr(user::Column::FailedLoginCount, attempts)
         .col_expr(user::Column::LockedUntil, lock)
+        .col_expr(user::Column::FailedLoginAt, Expr::val(Some(attempt.now)))
         .filter(user::Column::Id.eq(id.as_uuid()))
         .filter(unlocked(locked, attempt.now))
         .exec_with_returning(db)
@@ -93,9 +112,13 @@ pub async fn claim_for_identifier(
     key: &str,
     attempt: Attempt,
 ) -> Result<Claim, DbErr> {
-    let count = (LoginAttempts, login_attempt::Column::FailedCount);
     let locked = (LoginAttempts, login_attempt::Column::LockedUntil);
-    let (attempts, lock) = counted(count, locked, attempt);
+    let counter = Counter {
+        count: (LoginAttempts, login_attempt::Column::FailedCount),
+        locked_until: locked,
+        counted_at: (LoginAttempts, login_attempt::Column::UpdatedAt),
+    };
+    let (attempts, lock) = counted(counter, attempt);
     let first_lock = (1 >= attempt.threshold).then_some(attempt.lock_until);
     let first = login_attempt::ActiveModel {
         identifier_key: sea_orm::ActiveValue::Set(key.to_owned()),
@@ -144,7 +167,9 @@ pub async fn identifier_locked_until(
         .and_then(|row| row.locked_until))
 }
 
-/// Forgets unknown identifiers that are neither locked nor tried since `before`.
+/// Forgets unknown identifiers that are neither locked nor tried since `before`. With
+/// `before` at least the lockout's `forget_before`, this only frees storage: a count
+/// that old would have started over anyway.
 pub async fn forget_identifiers(
     db: &impl ConnectionTrait,
     before: DateTime<Utc>,
@@ -169,6 +194,16 @@ pub async fn unlock_user(db: &impl ConnectionTrait, id: UserId) -> Result<(), Db
             user::Column::LockedUntil,
             Expr::val(Option::<DateTime<Utc>>::None),
         )
+        .filter(user::Column::Id.eq(id.as_uuid()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// A correct password from a signed-in caller: the failures before it no longer count.
+pub async fn forget_failures(db: &impl ConnectionTrait, id: UserId) -> Result<(), DbErr> {
+    Users::update_many()
+        .col_expr(user::Column::FailedLoginCount, Expr::val(0))
         .filter(user::Column::Id.eq(id.as_uuid()))
         .exec(db)
         .await?;

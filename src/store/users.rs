@@ -4,7 +4,7 @@ use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     prelude::Expr,
-    sea_query::{Condition, LikeExpr},
+    sea_query::{Condition, ExprTrait, LikeExpr},
 };
 use uuid::{NoContext, Timestamp, Uuid};
 
@@ -96,6 +96,8 @@ fn new_row(id: UserId, new: NewUser, now: DateTime<Utc>) -> user::ActiveModel {
         password_changed_at: Set(None),
         failed_login_count: Set(0),
         locked_until: Set(None),
+        credential_epoch: Set(0),
+        failed_login_at: Set(None),
     }
 }
 
@@ -201,19 +203,52 @@ pub async fn upgrade_password_hash(
     Ok(result.rows_affected == 1)
 }
 
+/// One stored hash in a format other than ours (an imported Django hash), if any
+/// account still has one.
+pub async fn find_imported_hash(db: &impl ConnectionTrait) -> Result<Option<String>, DbErr> {
+    Users::find()
+        .select_only()
+        .column(user::Column::PasswordHash)
+        .filter(user::Column::PasswordHash.not_like("$argon2id$%"))
+        .filter(user::Column::PasswordHash.not_like("!%"))
+        .into_tuple::<String>()
+        .one(db)
+        .await
+}
+
+/// Which stored hash a new password may replace.
+#[derive(Debug, Clone, Copy)]
+pub enum Replacing<'a> {
+    /// Whatever is stored: a reset proved control of the mailbox, not of the password.
+    Any,
+    /// Only this hash, the one just verified: a password changed meanwhile (a reset
+    /// racing a `changePassword`) is never undone.
+    Verified(&'a str),
+}
+
+/// Stores a new password hash and moves the credential epoch on, so every access token
+/// issued before stops working. Returns the new epoch, or `None` when `replacing` no
+/// longer matches (nothing was written).
 pub async fn set_password(
     db: &impl ConnectionTrait,
     id: UserId,
     hash: String,
+    replacing: Replacing<'_>,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    Users::update_many()
+) -> Result<Option<i32>, DbErr> {
+    let mut update = Users::update_many()
         .col_expr(user::Column::PasswordHash, Expr::val(hash))
         .col_expr(user::Column::PasswordChangedAt, Expr::val(Some(now)))
-        .filter(user::Column::Id.eq(id.as_uuid()))
-        .exec(db)
-        .await?;
-    Ok(())
+        .col_expr(
+            user::Column::CredentialEpoch,
+            Expr::col(user::Column::CredentialEpoch).add(1),
+        )
+        .filter(user::Column::Id.eq(id.as_uuid()));
+    if let Replacing::Verified(previous) = replacing {
+        update = update.filter(user::Column::PasswordHash.eq(previous));
+    }
+    let rows = update.exec_with_returning(db).await?;
+    Ok(rows.into_iter().next().map(|row| row.credential_epoch))
 }
 
 /// Ends a lockout and starts the failure count over.

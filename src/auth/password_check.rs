@@ -1,0 +1,190 @@
+//! The one password check behind every pathway that asks for a password: `login`, and
+//! each field that asks a signed-in caller for theirs again (`changePassword`, …).
+//!
+//! It claims a lockout attempt *before* hashing, so no mix of parallel requests,
+//! aliases and batches gets more checks than the lockout allows; records each failure;
+//! and answers failures no sooner than the slowest stored hash takes to verify, so
+//! neither answers nor timing tell accounts, unknown identifiers and imported hashes
+//! apart.
+use serde_json::json;
+use tokio::time::Instant;
+
+use super::{AuthError, AuthService, ClientInfo, Principal, audit::About, now, to_chrono};
+use crate::{
+    domain::{LoginIdentifier, Password, SecurityEventKind, UserId},
+    entities::user,
+    store::{
+        self,
+        lockout::{Attempt, Claim},
+    },
+};
+
+use super::password::Verification;
+use super::rate_limit::Operation;
+
+/// Who presents a password, and why.
+pub(super) enum PasswordCheck<'a> {
+    /// A sign-in; `user` is the account `identifier` names, if any.
+    SignIn {
+        identifier: &'a LoginIdentifier,
+        user: Option<&'a user::Model>,
+    },
+    /// A signed-in caller proving it is them before `operation` (a field name).
+    Reauthentication {
+        principal: &'a Principal,
+        user: &'a user::Model,
+        operation: &'static str,
+    },
+}
+
+/// Where an attempt is counted.
+enum Counter<'a> {
+    Account(UserId),
+    /// An identifier that names no account, counted exactly like one.
+    Identifier(&'a str),
+    /// An empty identifier: nothing to lock.
+    Nothing,
+}
+
+impl PasswordCheck<'_> {
+    fn user(&self) -> Option<&user::Model> {
+        match self {
+            Self::SignIn { user, .. } => *user,
+            Self::Reauthentication { user, .. } => Some(user),
+        }
+    }
+
+    fn counter(&self) -> Counter<'_> {
+        match (self, self.user()) {
+            (_, Some(user)) => Counter::Account(user.id.into()),
+            (Self::SignIn { identifier, .. }, None) if !identifier.is_empty() => {
+                Counter::Identifier(identifier.key())
+            }
+            _ => Counter::Nothing,
+        }
+    }
+
+    /// The trail's view of a failure.
+    fn failure(&self, reason: &str) -> About {
+        match self {
+            Self::SignIn { identifier, user } => About {
+                user: user.map(|u| u.id),
+                identifier: Some(identifier.key().to_owned()),
+                detail: Some(json!({ "reason": reason })),
+                ..About::default()
+            },
+            Self::Reauthentication {
+                principal,
+                operation,
+                ..
+            } => About {
+                detail: Some(json!({ "reason": reason, "operation": operation })),
+                ..principal.about(Some(principal.session_id.as_uuid()))
+            },
+        }
+    }
+}
+
+impl AuthService {
+    /// Checks `password` for `check`, counting the attempt toward the lockout first.
+    /// `Ok(needs_rehash)` when it is right; the lockout state is the caller's to clear,
+    /// in the transaction that acts on the success.
+    pub(super) async fn check_password(
+        &self,
+        check: PasswordCheck<'_>,
+        password: &Password,
+        client: &ClientInfo,
+    ) -> Result<bool, AuthError> {
+        let started = Instant::now();
+        let db = self.db();
+        let now = now();
+        let lockout = self.policy().lockout;
+        let attempt = Attempt {
+            threshold: lockout.threshold,
+            lock_until: now + to_chrono(lockout.duration),
+            forget_before: now - to_chrono(lockout.duration),
+            now,
+        };
+        let user = check.user();
+        let counter = check.counter();
+        let claim = match counter {
+            Counter::Account(id) => store::lockout::claim_for_user(db, id, attempt).await?,
+            Counter::Identifier(key) => {
+                store::lockout::claim_for_identifier(db, key, attempt).await?
+            }
+            Counter::Nothing => Claim::Counted { locks_now: false },
+        };
+        let Claim::Counted { locks_now } = claim else {
+            // Hashed all the same: a locked account answers in the time a check takes.
+            self.0.hasher.verify(password, None).await?;
+            self.record(
+                SecurityEventKind::LoginFailed,
+                client,
+                check.failure("locked"),
+            )
+            .await;
+            let until = match counter {
+                Counter::Account(id) => store::lockout::user_locked_until(db, id).await?,
+                Counter::Identifier(key) => {
+                    store::lockout::identifier_locked_until(db, key).await?
+                }
+                Counter::Nothing => None,
+            };
+            let until = until.filter(|t| *t > now).unwrap_or(attempt.lock_until);
+            self.0.hasher.answer_failure_after(started).await;
+            return Err(AuthError::AccountLocked {
+                retry_after: (until - now).to_std().unwrap_or_default(),
+            });
+        };
+        let stored_hash = user.map(|u| u.password_hash.as_str());
+        match self.0.hasher.verify(password, stored_hash).await? {
+            Verification::Match { needs_rehash } if user.is_some() => Ok(needs_rehash),
+            _ => {
+                let reason = match user {
+                    Some(_) => "wrong_password",
+                    None => "unknown_identifier",
+                };
+                self.record(
+                    SecurityEventKind::LoginFailed,
+                    client,
+                    check.failure(reason),
+                )
+                .await;
+                if locks_now {
+                    self.record(
+                        SecurityEventKind::AccountLocked,
+                        client,
+                        check.failure(reason),
+                    )
+                    .await;
+                }
+                self.0.hasher.answer_failure_after(started).await;
+                Err(AuthError::InvalidCredentials)
+            }
+        }
+    }
+
+    /// The password check of every field that asks a signed-in caller for their
+    /// password: rate limited per user and per IP (`RATE_LIMIT_REAUTHENTICATE`), then
+    /// budgeted by the lockout exactly like `login`.
+    pub(super) async fn reauthenticate(
+        &self,
+        principal: &Principal,
+        user: &user::Model,
+        password: &Password,
+        operation: &'static str,
+        client: &ClientInfo,
+    ) -> Result<(), AuthError> {
+        let account = principal.user_id.to_string();
+        self.rate_limit(Operation::Reauthenticate, client, Some(&account))
+            .await?;
+        let check = PasswordCheck::Reauthentication {
+            principal,
+            user,
+            operation,
+        };
+        self.check_password(check, password, client).await?;
+        store::lockout::forget_failures(self.db(), UserId::from(user.id)).await?;
+        Ok(())
+    }
+}
