@@ -1,7 +1,17 @@
 //! Typed settings read from the environment (and `.env`), with the contract's defaults.
 //!
 //! Nothing here is global: the server and each test build their own `Settings`.
-use std::{collections::HashMap, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
+//! Every value is checked here, at start: one out of range stops the service with a
+//! message naming its variable, so no setting can make a later request fail.
+use std::{
+    collections::HashMap,
+    fmt::Display,
+    net::{Ipv6Addr, SocketAddr},
+    ops::RangeInclusive,
+    path::PathBuf,
+    str::FromStr,
+    time::Duration,
+};
 
 use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
@@ -142,7 +152,7 @@ pub struct Quota {
 impl FromStr for Quota {
     type Err = String;
 
-    /// `20/min`, `10/hour`, `5/sec`.
+    /// `20/min`, `10/hour`, `5/sec`; at most a million per period.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = || "expected N/sec, N/min, N/hour or off".to_owned();
         let (count, unit) = s.split_once('/').ok_or_else(bad)?;
@@ -155,6 +165,9 @@ impl FromStr for Quota {
         };
         if count == 0 {
             return Err("a limit of 0 would refuse everything; use off to disable".into());
+        }
+        if count > 1_000_000 {
+            return Err("more than 1000000 per period is no limit; use off to disable".into());
         }
         Ok(Self {
             count,
@@ -229,16 +242,14 @@ impl Settings {
         };
         let is_dev = app_env == AppEnv::Development;
         let public_url = vars
-            .raw("PUBLIC_URL")
-            .unwrap_or_else(|| "http://localhost:8000".into())
-            .trim_end_matches('/')
-            .to_owned();
+            .parse::<PublicUrl>("PUBLIC_URL", "http://localhost:8000")?
+            .0;
         Ok(Self {
             app_env,
             database_url: vars.raw("DATABASE_URL"),
             database_pool_size: vars
                 .raw("DATABASE_POOL_SIZE")
-                .map(|_| vars.parse("DATABASE_POOL_SIZE", ""))
+                .map(|_| vars.count_in("DATABASE_POOL_SIZE", "", 1..=1000))
                 .transpose()?,
             data_dir: vars
                 .raw("DATA_DIR")
@@ -255,21 +266,22 @@ impl Settings {
             },
             public_url,
             lifetimes: Lifetimes {
-                access_token: vars.duration("ACCESS_TOKEN_TTL", "60m")?,
-                remembered_session: vars.duration("REFRESH_TOKEN_TTL", "7d")?,
-                short_session: vars.duration("SHORT_SESSION_TTL", "24h")?,
-                session_max: vars.duration("SESSION_MAX_TTL", "30d")?,
-                refresh_reuse_grace: vars.duration("REFRESH_REUSE_GRACE", "10s")?,
-                session_cache: vars.duration("SESSION_CACHE_TTL", "500ms")?,
-                password_reset_token: vars.duration("PASSWORD_RESET_TTL", "1h")?,
-                email_verification_token: vars.duration("EMAIL_VERIFICATION_TTL", "48h")?,
+                access_token: vars.lifetime("ACCESS_TOKEN_TTL", "60m")?,
+                remembered_session: vars.lifetime("REFRESH_TOKEN_TTL", "7d")?,
+                short_session: vars.lifetime("SHORT_SESSION_TTL", "24h")?,
+                session_max: vars.lifetime("SESSION_MAX_TTL", "30d")?,
+                // 0s: no grace, and no cache; both only shorten what is allowed.
+                refresh_reuse_grace: vars.duration_at_most("REFRESH_REUSE_GRACE", "10s")?,
+                session_cache: vars.duration_at_most("SESSION_CACHE_TTL", "500ms")?,
+                password_reset_token: vars.lifetime("PASSWORD_RESET_TTL", "1h")?,
+                email_verification_token: vars.lifetime("EMAIL_VERIFICATION_TTL", "48h")?,
             },
-            max_sessions_per_user: vars.parse("MAX_SESSIONS_PER_USER", "20")?,
+            max_sessions_per_user: vars.count_in("MAX_SESSIONS_PER_USER", "20", 1..=10_000)?,
             lockout: LockoutSettings {
-                threshold: vars.parse("LOCKOUT_THRESHOLD", "5")?,
-                duration: vars.duration("LOCKOUT_DURATION", "30m")?,
+                threshold: vars.count_in("LOCKOUT_THRESHOLD", "5", 1..=100)?,
+                duration: vars.lifetime("LOCKOUT_DURATION", "30m")?,
             },
-            audit_retention: vars.duration("AUDIT_RETENTION", "365d")?,
+            audit_retention: vars.lifetime("AUDIT_RETENTION", "365d")?,
             rate_limits: RateLimitSettings {
                 login: vars.quota("RATE_LIMIT_LOGIN", "20/min")?,
                 register: vars.quota("RATE_LIMIT_REGISTER", "10/hour")?,
@@ -282,7 +294,8 @@ impl Settings {
                 resend_verification_email: vars
                     .quota("RATE_LIMIT_RESEND_VERIFICATION_EMAIL", "3/hour")?,
                 reauthenticate: vars.quota("RATE_LIMIT_REAUTHENTICATE", "10/hour")?,
-                ipv6_prefix_len: vars.parse("RATE_LIMIT_IPV6_PREFIX", "64")?,
+                // Shorter than a /32, one limit would span several providers' customers.
+                ipv6_prefix_len: vars.count_in("RATE_LIMIT_IPV6_PREFIX", "64", 32..=128)?,
             },
             metrics_token: vars.raw("METRICS_TOKEN"),
             geoip_db: vars.raw("GEOIP_DB").map(PathBuf::from),
@@ -296,35 +309,48 @@ impl Settings {
                 .map(|p| p.0)
                 .collect(),
             trusted_proxy_header: vars.parse("TRUSTED_PROXY_HEADER", "x-forwarded-for")?,
-            cors_origins: vars.list("CORS_ORIGINS")?,
+            cors_origins: vars
+                .list::<Origin>("CORS_ORIGINS")?
+                .into_iter()
+                .map(|o| o.0)
+                .collect(),
             graphql: GraphqlSettings {
                 graphiql: vars.parse("GRAPHIQL", if is_dev { "true" } else { "false" })?,
                 introspection: vars
                     .parse("INTROSPECTION", if is_dev { "true" } else { "false" })?,
-                max_depth: vars.parse("GRAPHQL_MAX_DEPTH", "10")?,
-                max_complexity: vars.parse("GRAPHQL_MAX_COMPLEXITY", "200")?,
-                max_aliases: vars.parse("GRAPHQL_MAX_ALIASES", "10")?,
-                max_root_fields: vars.parse("GRAPHQL_MAX_ROOT_FIELDS", "10")?,
-                max_directives: vars.parse("GRAPHQL_MAX_DIRECTIVES", "10")?,
-                introspection_max_depth: vars.parse("GRAPHQL_INTROSPECTION_MAX_DEPTH", "16")?,
-                introspection_max_complexity: vars
-                    .parse("GRAPHQL_INTROSPECTION_MAX_COMPLEXITY", "600")?,
+                max_depth: vars.count_in("GRAPHQL_MAX_DEPTH", "10", 1..=100)?,
+                max_complexity: vars.count_in("GRAPHQL_MAX_COMPLEXITY", "200", 1..=100_000)?,
+                max_aliases: vars.count_in("GRAPHQL_MAX_ALIASES", "10", 0..=1000)?,
+                max_root_fields: vars.count_in("GRAPHQL_MAX_ROOT_FIELDS", "10", 1..=1000)?,
+                max_directives: vars.count_in("GRAPHQL_MAX_DIRECTIVES", "10", 0..=1000)?,
+                introspection_max_depth: vars.count_in(
+                    "GRAPHQL_INTROSPECTION_MAX_DEPTH",
+                    "16",
+                    1..=100,
+                )?,
+                introspection_max_complexity: vars.count_in(
+                    "GRAPHQL_INTROSPECTION_MAX_COMPLEXITY",
+                    "600",
+                    1..=100_000,
+                )?,
                 suggestions: vars
                     .parse("GRAPHQL_SUGGESTIONS", if is_dev { "true" } else { "false" })?,
-                max_batch_size: vars.parse("GRAPHQL_MAX_BATCH", "10")?,
-                max_body_bytes: vars.parse("MAX_BODY_BYTES", "102400")?,
+                max_batch_size: vars.count_in("GRAPHQL_MAX_BATCH", "10", 1..=1000)?,
+                // Below 1 KiB not even GraphiQL's schema query fits.
+                max_body_bytes: vars.count_in("MAX_BODY_BYTES", "102400", 1024..=16 << 20)?,
             },
             log_format: match vars.raw("LOG_FORMAT").as_deref() {
                 None | Some("pretty") => LogFormat::Pretty,
                 Some("json") => LogFormat::Json,
                 Some(other) => return Err(error("LOG_FORMAT", other, "use pretty or json")),
             },
-            password_hash_concurrency: vars.parse(
+            // Each computation holds 19 MiB; 0 would make every login wait forever.
+            password_hash_concurrency: vars.count_in(
                 "PASSWORD_HASH_CONCURRENCY",
                 &std::thread::available_parallelism()
-                    .map(|n| n.get())
-                    .unwrap_or(2)
+                    .map_or(2, |n| n.get().min(MAX_HASH_CONCURRENCY))
                     .to_string(),
+                1..=MAX_HASH_CONCURRENCY,
             )?,
             require_verified_email: vars.parse("REQUIRE_VERIFIED_EMAIL", "false")?,
             mail: MailSettings {
@@ -333,11 +359,13 @@ impl Settings {
                     .raw("MAIL_FROM")
                     .unwrap_or_else(|| "graphql-auth <no-reply@localhost>".into()),
                 to_log: vars.parse("MAIL_TO_LOG", "false")?,
-                poll_interval: vars.duration("MAIL_POLL_INTERVAL", "2s")?,
-                retry_base: vars.duration("MAIL_RETRY_BASE", "30s")?,
-                max_attempts: vars.parse("MAIL_MAX_ATTEMPTS", "10")?,
+                // Shorter, the worker would query the database (or retry) in a loop.
+                poll_interval: vars.duration_in("MAIL_POLL_INTERVAL", "2s", TEN_MS..=TEN_YEARS)?,
+                retry_base: vars.duration_in("MAIL_RETRY_BASE", "30s", TEN_MS..=TEN_YEARS)?,
+                max_attempts: vars.count_in("MAIL_MAX_ATTEMPTS", "10", 1..=100)?,
             },
-            shutdown_timeout: vars.duration("SHUTDOWN_TIMEOUT", "20s")?,
+            // 0s: exit at once, dropping what is in flight.
+            shutdown_timeout: vars.duration_at_most("SHUTDOWN_TIMEOUT", "20s")?,
         })
     }
 
@@ -381,6 +409,92 @@ impl FromStr for ProxyNetwork {
     }
 }
 
+/// A browser origin, `scheme://host[:port]`, lower-cased: what a browser sends in
+/// `Origin`, which CORS compares byte for byte. A path would never match, and `*` is
+/// refused: it would let any site call the API from a signed-in browser.
+struct Origin(String);
+
+impl FromStr for Origin {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.contains('*') {
+            return Err("wildcards are refused: list each origin, scheme://host[:port]".into());
+        }
+        let (origin, rest) = split_http_url(s)?;
+        if !rest.is_empty() {
+            return Err("an origin is scheme://host[:port], without a path, not even /".into());
+        }
+        Ok(Self(origin))
+    }
+}
+
+/// `PUBLIC_URL`: an http(s) URL, perhaps with a path, without a trailing `/`; links in
+/// mail are built by appending to it, so it has no query or fragment.
+struct PublicUrl(String);
+
+impl FromStr for PublicUrl {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (_, rest) = split_http_url(s)?;
+        if rest.contains(['?', '#']) {
+            return Err("links are built by appending to it: no query or fragment".into());
+        }
+        Ok(Self(s.trim_end_matches('/').to_owned()))
+    }
+}
+
+/// Splits `http(s)://host[:port]…` into its origin (lower-cased) and the rest.
+fn split_http_url(s: &str) -> Result<(String, &str), String> {
+    let (scheme, rest) = s
+        .split_once("://")
+        .ok_or("expected http://host[:port] or https://host[:port]")?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return Err("expected http:// or https://".into());
+    }
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, rest) = rest.split_at(end);
+    check_authority(authority)?;
+    Ok((
+        format!("{scheme}://{}", authority.to_ascii_lowercase()),
+        rest,
+    ))
+}
+
+/// `host`, `host:port`, `[v6]` or `[v6]:port`, in ASCII, without user information.
+fn check_authority(authority: &str) -> Result<(), String> {
+    let bad = || format!("{authority:?} is not host[:port] (hosts in ASCII, IPv6 as [addr])");
+    let port = match authority.strip_prefix('[') {
+        Some(bracketed) => {
+            let (ip, after) = bracketed.split_once(']').ok_or_else(bad)?;
+            ip.parse::<Ipv6Addr>().map_err(|_| bad())?;
+            match after {
+                "" => None,
+                _ => Some(after.strip_prefix(':').ok_or_else(bad)?),
+            }
+        }
+        None => {
+            let (host, port) = match authority.split_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (authority, None),
+            };
+            let is_host_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_');
+            if host.is_empty() || !host.chars().all(is_host_char) {
+                return Err(bad());
+            }
+            port
+        }
+    };
+    match port.map(str::parse::<u16>) {
+        None | Some(Ok(1..)) => Ok(()),
+        Some(_) => Err(format!(
+            "{authority:?}: the port is a number from 1 to 65535"
+        )),
+    }
+}
+
 fn error(variable: &'static str, value: &str, reason: impl ToString) -> ConfigError {
     ConfigError {
         variable,
@@ -388,6 +502,12 @@ fn error(variable: &'static str, value: &str, reason: impl ToString) -> ConfigEr
         reason: reason.to_string(),
     }
 }
+
+/// Lifetimes and durations end within this: humantime's `10y`. Beyond it, dates
+/// computed from them overflow.
+const TEN_YEARS: Duration = Duration::from_secs(315_576_000);
+const TEN_MS: Duration = Duration::from_millis(10);
+const MAX_HASH_CONCURRENCY: usize = 1024;
 
 struct Vars<'a>(&'a dyn Fn(&str) -> Option<String>);
 
@@ -407,10 +527,54 @@ impl Vars<'_> {
         value.parse().map_err(|e: T::Err| error(key, &value, e))
     }
 
-    /// Durations are written `30s`, `10m`, `24h`, `7d`.
-    fn duration(&self, key: &'static str, default: &str) -> Result<Duration, ConfigError> {
+    /// A number within `range`.
+    fn count_in<T>(
+        &self,
+        key: &'static str,
+        default: &str,
+        range: RangeInclusive<T>,
+    ) -> Result<T, ConfigError>
+    where
+        T: FromStr + PartialOrd + Display,
+        T::Err: ToString,
+    {
         let value = self.raw(key).unwrap_or_else(|| default.to_owned());
-        humantime::parse_duration(&value).map_err(|e| error(key, &value, e))
+        let count: T = value.parse().map_err(|e: T::Err| error(key, &value, e))?;
+        if !range.contains(&count) {
+            let reason = format!("must be from {} to {}", range.start(), range.end());
+            return Err(error(key, &value, reason));
+        }
+        Ok(count)
+    }
+
+    /// Durations are written `30s`, `10m`, `24h`, `7d`.
+    fn duration_in(
+        &self,
+        key: &'static str,
+        default: &str,
+        range: RangeInclusive<Duration>,
+    ) -> Result<Duration, ConfigError> {
+        let value = self.raw(key).unwrap_or_else(|| default.to_owned());
+        let duration = humantime::parse_duration(&value).map_err(|e| error(key, &value, e))?;
+        if !range.contains(&duration) {
+            let reason = format!(
+                "must be from {} to {}",
+                humantime::format_duration(*range.start()),
+                humantime::format_duration(*range.end())
+            );
+            return Err(error(key, &value, reason));
+        }
+        Ok(duration)
+    }
+
+    /// How long something lives: at least a second, at most ten years.
+    fn lifetime(&self, key: &'static str, default: &str) -> Result<Duration, ConfigError> {
+        self.duration_in(key, default, Duration::from_secs(1)..=TEN_YEARS)
+    }
+
+    /// A duration where `0s` turns the thing off.
+    fn duration_at_most(&self, key: &'static str, default: &str) -> Result<Duration, ConfigError> {
+        self.duration_in(key, default, Duration::ZERO..=TEN_YEARS)
     }
 
     fn quota(&self, key: &'static str, default: &str) -> Result<Option<Quota>, ConfigError> {
@@ -504,12 +668,6 @@ pub fn check(settings: &Settings) -> Vec<(Severity, String)> {
         add(
             Note,
             "PUBLIC_URL is https but TRUSTED_PROXIES is empty: behind a TLS proxy, every client would share the proxy's IP for rate limits and the trail",
-        );
-    }
-    if settings.cors_origins.iter().any(|o| o == "*") {
-        add(
-            Unsafe,
-            "CORS_ORIGINS contains *: any site may call the API from a signed-in browser",
         );
     }
     if settings.lockout.threshold == 0 || settings.lockout.threshold > 20 {
@@ -643,6 +801,174 @@ mod tests {
                 && found.iter().any(|m| m.contains("https")),
             "{found:?}"
         );
+    }
+
+    /// The variable a value is refused for.
+    fn refused(variable: &str, value: &str) -> &'static str {
+        match settings(&[(variable, value)]) {
+            Ok(_) => panic!("{variable}={value:?} was accepted"),
+            Err(err) => err.variable,
+        }
+    }
+
+    const DURATIONS: [&str; 13] = [
+        "ACCESS_TOKEN_TTL",
+        "REFRESH_TOKEN_TTL",
+        "SHORT_SESSION_TTL",
+        "SESSION_MAX_TTL",
+        "REFRESH_REUSE_GRACE",
+        "SESSION_CACHE_TTL",
+        "PASSWORD_RESET_TTL",
+        "EMAIL_VERIFICATION_TTL",
+        "LOCKOUT_DURATION",
+        "AUDIT_RETENTION",
+        "MAIL_POLL_INTERVAL",
+        "MAIL_RETRY_BASE",
+        "SHUTDOWN_TIMEOUT",
+    ];
+
+    #[test]
+    fn no_duration_goes_beyond_ten_years() {
+        for variable in DURATIONS {
+            assert_eq!(refused(variable, "100000000000d"), variable);
+            assert_eq!(refused(variable, "3653d"), variable);
+            assert!(settings(&[(variable, "10y")]).is_ok(), "{variable}=10y");
+        }
+    }
+
+    #[test]
+    fn zero_is_refused_where_it_would_break_things() {
+        for variable in [
+            "ACCESS_TOKEN_TTL",
+            "REFRESH_TOKEN_TTL",
+            "SHORT_SESSION_TTL",
+            "SESSION_MAX_TTL",
+            "PASSWORD_RESET_TTL",
+            "EMAIL_VERIFICATION_TTL",
+            "LOCKOUT_DURATION",
+            "AUDIT_RETENTION",
+            "MAIL_POLL_INTERVAL",
+            "MAIL_RETRY_BASE",
+        ] {
+            assert_eq!(refused(variable, "0s"), variable);
+        }
+        // Where 0 means "none", it is a choice.
+        for variable in [
+            "REFRESH_REUSE_GRACE",
+            "SESSION_CACHE_TTL",
+            "SHUTDOWN_TIMEOUT",
+        ] {
+            assert!(settings(&[(variable, "0s")]).is_ok(), "{variable}=0s");
+        }
+    }
+
+    #[test]
+    fn counts_out_of_range_name_their_variable() {
+        for (variable, value) in [
+            ("LOCKOUT_THRESHOLD", "0"),
+            ("LOCKOUT_THRESHOLD", "-1"),
+            ("LOCKOUT_THRESHOLD", "4294967296"),
+            ("MAX_SESSIONS_PER_USER", "0"),
+            ("MAX_SESSIONS_PER_USER", "18446744073709551615"),
+            ("MAIL_MAX_ATTEMPTS", "0"),
+            ("MAIL_MAX_ATTEMPTS", "1000"),
+            ("DATABASE_POOL_SIZE", "0"),
+            ("DATABASE_POOL_SIZE", "100000"),
+            ("PASSWORD_HASH_CONCURRENCY", "0"),
+            ("PASSWORD_HASH_CONCURRENCY", "18446744073709551615"),
+            ("GRAPHQL_MAX_DEPTH", "0"),
+            ("GRAPHQL_MAX_COMPLEXITY", "1000000000"),
+            ("GRAPHQL_MAX_ALIASES", "-3"),
+            ("GRAPHQL_MAX_ROOT_FIELDS", "0"),
+            ("GRAPHQL_MAX_DIRECTIVES", "1000000"),
+            ("GRAPHQL_INTROSPECTION_MAX_DEPTH", "0"),
+            ("GRAPHQL_INTROSPECTION_MAX_COMPLEXITY", "0"),
+            ("GRAPHQL_MAX_BATCH", "0"),
+            ("MAX_BODY_BYTES", "0"),
+            ("MAX_BODY_BYTES", "1000000000000"),
+            ("RATE_LIMIT_IPV6_PREFIX", "129"),
+            ("RATE_LIMIT_IPV6_PREFIX", "0"),
+            ("RATE_LIMIT_LOGIN", "4294967295/sec"),
+            ("RATE_LIMIT_REAUTHENTICATE", "-1/hour"),
+        ] {
+            assert_eq!(refused(variable, value), variable, "{variable}={value}");
+        }
+        let s = settings(&[
+            ("RATE_LIMIT_IPV6_PREFIX", "48"),
+            ("GRAPHQL_MAX_ALIASES", "0"),
+        ])
+        .unwrap();
+        assert_eq!(s.rate_limits.ipv6_prefix_len, 48);
+        assert_eq!(s.graphql.max_aliases, 0);
+    }
+
+    #[test]
+    fn the_message_names_the_variable_and_the_range() {
+        let err = settings(&[("ACCESS_TOKEN_TTL", "100000000000d")]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid ACCESS_TOKEN_TTL=\"100000000000d\": must be from 1s to 10years"
+        );
+        let err = settings(&[("LOCKOUT_THRESHOLD", "0")]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid LOCKOUT_THRESHOLD=\"0\": must be from 1 to 100"
+        );
+    }
+
+    #[test]
+    fn cors_origins_are_scheme_host_and_port_only() {
+        for bad in [
+            "*",
+            "https://*.example.dz",
+            "null",
+            "app.example.dz",
+            "ftp://app.example.dz",
+            "https://",
+            "https://app.example.dz/",
+            "https://app.example.dz/app",
+            "https://app.example.dz?x=1",
+            "https://user@app.example.dz",
+            "https://app.example.dz:0",
+            "https://app.example.dz:99999",
+            "https://app.example.dz:https",
+            "https://[::1",
+            "https://[nope]:80",
+            "https://app.exämple.dz",
+            "https://app.example.dz, *",
+        ] {
+            assert_eq!(refused("CORS_ORIGINS", bad), "CORS_ORIGINS", "{bad}");
+        }
+        let s = settings(&[(
+            "CORS_ORIGINS",
+            "https://App.Example.dz, http://localhost:3000, http://[::1]:8080",
+        )])
+        .unwrap();
+        assert_eq!(
+            s.cors_origins,
+            [
+                "https://app.example.dz",
+                "http://localhost:3000",
+                "http://[::1]:8080"
+            ]
+        );
+    }
+
+    #[test]
+    fn public_url_is_an_http_url_links_can_be_appended_to() {
+        for bad in [
+            "auth.example.dz",
+            "ftp://auth.example.dz",
+            "https://",
+            "https://auth.example.dz/?next=1",
+            "https://auth.example.dz#top",
+            "https://auth example.dz",
+        ] {
+            assert_eq!(refused("PUBLIC_URL", bad), "PUBLIC_URL", "{bad}");
+        }
+        let s = settings(&[("PUBLIC_URL", "https://example.dz/auth/")]).unwrap();
+        assert_eq!(s.public_url, "https://example.dz/auth");
+        assert_eq!(s.jwt.issuer, "https://example.dz/auth");
     }
 
     #[test]

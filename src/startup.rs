@@ -76,7 +76,10 @@ impl Application {
             schema: build_schema(auth.clone(), &settings.graphql),
             auth: auth.clone(),
             limits: settings.graphql.clone(),
-            trusted_proxies: TrustedProxies::new(settings.trusted_proxies.clone()),
+            trusted_proxies: TrustedProxies::new(
+                settings.trusted_proxies.clone(),
+                settings.trusted_proxy_header,
+            ),
             metrics: metrics_handle(),
             metrics_token: settings.metrics_token.clone(),
         };

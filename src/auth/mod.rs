@@ -173,7 +173,8 @@ impl AuthService {
     }
 
     /// Counts this execution of `operation` against the client's IP and, where one
-    /// applies, the target account.
+    /// applies, the target account. The IP comes first: a client it refuses is not
+    /// counted against (nor tracked for) the accounts it tries.
     async fn rate_limit(
         &self,
         operation: Operation,
@@ -186,9 +187,9 @@ impl AuthService {
         let Err(limited) = self.0.limiter.check(operation, &scopes).await else {
             return Ok(());
         };
-        // One event per client and operation per minute is enough to see a flood
-        // without letting the flood write the trail.
-        if self.0.limiter.worth_recording(operation, &scopes) {
+        // One event per client IP and operation per minute, whatever identifiers it
+        // tries, is enough to see a flood without letting the flood write the trail.
+        if self.0.limiter.worth_recording(operation, client.ip) {
             let about = audit::About {
                 detail: Some(serde_json::json!({ "operation": operation.name() })),
                 ..audit::About::default()

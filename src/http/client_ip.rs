@@ -4,17 +4,23 @@ use std::net::{IpAddr, SocketAddr};
 use axum::http::HeaderMap;
 use ipnet::IpNet;
 
-/// Networks whose forwarding headers are believed (`TRUSTED_PROXIES`).
+use crate::config::ForwardingHeader;
+
+/// Networks whose forwarding header is believed (`TRUSTED_PROXIES`), and which header
+/// that is (`TRUSTED_PROXY_HEADER`).
 #[derive(Debug, Clone, Default)]
-pub struct TrustedProxies(Vec<IpNet>);
+pub struct TrustedProxies {
+    networks: Vec<IpNet>,
+    header: ForwardingHeader,
+}
 
 impl TrustedProxies {
-    pub fn new(networks: Vec<IpNet>) -> Self {
-        Self(networks)
+    pub fn new(networks: Vec<IpNet>, header: ForwardingHeader) -> Self {
+        Self { networks, header }
     }
 
     fn contains(&self, ip: &IpAddr) -> bool {
-        self.0.iter().any(|net| net.contains(ip))
+        self.networks.iter().any(|net| net.contains(ip))
     }
 
     /// Walks the forwarding chain from the right, skipping trusted proxies, and takes
@@ -27,7 +33,7 @@ impl TrustedProxies {
             return peer;
         }
         let mut client = peer;
-        for hop in forwarded_chain(headers).into_iter().rev() {
+        for hop in forwarded_chain(self.header, headers).into_iter().rev() {
             match hop {
                 Some(ip) if self.contains(&ip) => client = ip,
                 Some(ip) => return ip,
@@ -39,32 +45,37 @@ impl TrustedProxies {
     }
 }
 
-/// The addresses of `X-Forwarded-For` (or, without it, `Forwarded`), left to right;
-/// `None` for an entry that is not an IP address.
-fn forwarded_chain(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
-    let xff: Vec<&str> = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .collect();
-    if !xff.is_empty() {
-        return xff.into_iter().map(parse_node).collect();
-    }
-    headers
-        .get_all("forwarded")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|element| {
-            element.split(';').find_map(|pair| {
-                let (key, value) = pair.trim().split_once('=')?;
-                key.eq_ignore_ascii_case("for").then(|| parse_node(value))
+/// The addresses of the one header the proxy sets, left to right; `None` for an entry
+/// that is not an IP address. The other header is the client's own text: a proxy that
+/// sets `Forwarded` passes a client's `X-Forwarded-For` through untouched.
+fn forwarded_chain(header: ForwardingHeader, headers: &HeaderMap) -> Vec<Option<IpAddr>> {
+    let values = |name: &str| {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .collect::<Vec<_>>()
+    };
+    match header {
+        ForwardingHeader::XForwardedFor => values("x-forwarded-for")
+            .into_iter()
+            .map(parse_node)
+            .collect(),
+        // Each element is `key=value` pairs; an element without `for=` says nothing
+        // about the client and is skipped.
+        ForwardingHeader::Forwarded => values("forwarded")
+            .into_iter()
+            .filter_map(|element| {
+                element.split(';').find_map(|pair| {
+                    let (key, value) = pair.trim().split_once('=')?;
+                    key.eq_ignore_ascii_case("for").then(|| parse_node(value))
+                })
             })
-        })
-        .collect()
+            .collect(),
+    }
 }
 
 /// `1.2.3.4`, `1.2.3.4:5678`, `"[2001:db8::1]:80"` or `2001:db8::1`.
@@ -86,7 +97,11 @@ mod tests {
     use super::*;
 
     fn proxies(list: &[&str]) -> TrustedProxies {
-        TrustedProxies::new(list.iter().map(|n| n.parse().unwrap()).collect())
+        proxies_reading(list, ForwardingHeader::XForwardedFor)
+    }
+
+    fn proxies_reading(list: &[&str], header: ForwardingHeader) -> TrustedProxies {
+        TrustedProxies::new(list.iter().map(|n| n.parse().unwrap()).collect(), header)
     }
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
@@ -116,13 +131,36 @@ mod tests {
     }
 
     #[test]
-    fn the_forwarded_header_is_read_when_x_forwarded_for_is_absent() {
+    fn the_forwarded_header_is_read_when_the_proxy_sets_it() {
         let h = headers(&[(
             "forwarded",
             "for=198.51.100.1;proto=https, for=\"[2001:db8::1]:4711\"",
         )]);
-        let ip = proxies(&["10.0.0.0/8"]).client_ip(PEER.parse().unwrap(), &h);
+        let ip = proxies_reading(&["10.0.0.0/8"], ForwardingHeader::Forwarded)
+            .client_ip(PEER.parse().unwrap(), &h);
         assert_eq!(ip, "2001:db8::1".parse::<IpAddr>().unwrap());
+    }
+
+    #[test]
+    fn the_header_the_proxy_does_not_set_is_ignored() {
+        let h = headers(&[
+            ("x-forwarded-for", "6.6.6.6"),
+            ("forwarded", "for=203.0.113.7"),
+        ]);
+        let peer = PEER.parse().unwrap();
+        let forwarded = proxies_reading(&["10.0.0.0/8"], ForwardingHeader::Forwarded);
+        assert_eq!(
+            forwarded.client_ip(peer, &h),
+            "203.0.113.7".parse::<IpAddr>().unwrap()
+        );
+        let xff = proxies_reading(&["10.0.0.0/8"], ForwardingHeader::XForwardedFor);
+        assert_eq!(
+            xff.client_ip(peer, &h),
+            "6.6.6.6".parse::<IpAddr>().unwrap()
+        );
+        // Without its header, the proxy itself is the client: never the other header.
+        let only_xff = headers(&[("x-forwarded-for", "6.6.6.6")]);
+        assert_eq!(forwarded.client_ip(peer, &only_xff), peer.ip());
     }
 
     #[test]

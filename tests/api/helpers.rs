@@ -19,7 +19,8 @@ pub enum Backend {
 }
 
 /// Runs each named test once per backend: `sqlite::name` always, `postgres::name`
-/// against a fresh database on the server `TEST_POSTGRES_URL` names.
+/// against a fresh database on the server `TEST_POSTGRES_URL` names (skipped without
+/// it, except under `CI=true`, where it fails).
 #[macro_export]
 macro_rules! backend_tests {
     ($($name:ident),* $(,)?) => {
@@ -46,10 +47,28 @@ macro_rules! backend_tests {
     };
 }
 
+/// The PostgreSQL server for tests, or `None` to skip them; under `CI=true` its absence
+/// fails the test instead, so CI can never pass by skipping.
 pub fn postgres_admin_url() -> Option<String> {
-    std::env::var("TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
+    service_url("TEST_POSTGRES_URL")
+}
+
+/// The Redis for tests, or `None` to skip them; under `CI=true` its absence fails.
+pub fn redis_url() -> Option<String> {
+    service_url("TEST_REDIS_URL")
+}
+
+fn service_url(variable: &str) -> Option<String> {
+    let url = std::env::var(variable).ok().filter(|u| !u.is_empty());
+    if url.is_none() && is_ci() {
+        panic!("{variable} is unset under CI=true: this test must run, not skip");
+    }
+    url
+}
+
+/// Whether this is CI, where no test may skip.
+pub fn is_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 
 /// A database made for one test and removed after it, even when the test fails.
@@ -207,12 +226,6 @@ async fn start(db: Option<TestDatabase>, db_url: String, overrides: &[(&str, &st
         server,
         statements,
     }
-}
-
-pub fn redis_url() -> Option<String> {
-    std::env::var("TEST_REDIS_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
 }
 
 /// Tokens and ids from an `AuthPayload`.
