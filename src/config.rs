@@ -140,6 +140,9 @@ pub struct Lifetimes {
 pub struct LockoutSettings {
     pub threshold: u32,
     pub duration: Duration,
+    /// Failures count "in a row" while each follows the last within this; an older
+    /// count starts over, for accounts and unknown identifiers alike.
+    pub window: Duration,
 }
 
 /// `N` requests per `period`; `None` where a limit is `off`.
@@ -280,6 +283,7 @@ impl Settings {
             lockout: LockoutSettings {
                 threshold: vars.count_in("LOCKOUT_THRESHOLD", "5", 1..=100)?,
                 duration: vars.lifetime("LOCKOUT_DURATION", "30m")?,
+                window: vars.lifetime("LOCKOUT_WINDOW", "24h")?,
             },
             audit_retention: vars.lifetime("AUDIT_RETENTION", "365d")?,
             rate_limits: RateLimitSettings {

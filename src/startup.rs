@@ -143,19 +143,20 @@ impl Application {
         };
         let work = async move {
             let (served, ()) = tokio::join!(server, mail_worker.run(worker_stop));
-            served
+            served.context("serving HTTP")?;
+            // Waits for connections still checked out: inside the deadline too.
+            db.close().await.context("closing the database pool")
         };
         let deadline = async move {
             let _ = stopping.wait_for(|stopping| *stopping).await;
             tokio::time::sleep(shutdown_timeout).await;
         };
         tokio::select! {
-            served = work => served.context("serving HTTP")?,
+            done = work => done?,
             () = deadline => {
                 tracing::warn!(timeout = ?shutdown_timeout, "shutdown timed out; dropping what is left");
             }
         }
-        db.close().await.context("closing the database pool")?;
         Ok(())
     }
 }

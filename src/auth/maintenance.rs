@@ -10,8 +10,8 @@ impl AuthService {
     pub async fn prune(&self, retention: Duration) -> Result<(), AuthError> {
         let now = now();
         let events = store::events::prune_before(self.db(), now - to_chrono(retention)).await?;
-        let lockout = to_chrono(self.policy().lockout.duration);
-        let identifiers = store::lockout::forget_identifiers(self.db(), now - lockout, now).await?;
+        let window = to_chrono(self.policy().lockout.window);
+        let identifiers = store::lockout::forget_identifiers(self.db(), now - window, now).await?;
         if events + identifiers > 0 {
             tracing::info!(events, identifiers, "pruned");
         }

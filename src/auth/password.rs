@@ -89,7 +89,7 @@ pub struct PasswordHasher {
     /// A real hash of a random password: unknown users are verified against it so that
     /// "no such user" costs the same time as "wrong password".
     dummy_hash: Arc<str>,
-    /// How long an imported (Django) hash takes to verify, in nanoseconds, smoothed:
+    /// How long an imported (Django) hash takes to verify, in nanoseconds, measured once:
     /// every failed check is answered no sooner, or a wrong password for such an
     /// account (PBKDF2's million rounds) would take longer than an unknown identifier.
     legacy_cost_nanos: Arc<AtomicU64>,
@@ -120,29 +120,46 @@ impl PasswordHasher {
     }
 
     /// Learns what verifying a hash like `stored` costs, from a check of a random
-    /// password against it; startup calls it with a sample of the imported hashes so
-    /// the first failed sign-in is already padded.
+    /// password against it; startup calls it with one of the imported hashes so the
+    /// first failed sign-in is already padded.
     pub async fn learn_cost_of(&self, stored: &str) -> anyhow::Result<()> {
+        let blocks = match StoredHash::parse(stored) {
+            // Ours: every failure already costs one such check.
+            Ok(hash) if hash.scheme() == HashScheme::Argon2 => return Ok(()),
+            Ok(hash) => hash.argon2_blocks(),
+            Err(err) => anyhow::bail!("stored password hash does not parse: {err}"),
+        };
         let random = SaltString::generate(&mut OsRng);
         let probe = Password::parse(random.as_str().to_owned(), "password")
             .map_err(|_| anyhow::anyhow!("a salt is a short password"))?;
-        self.verify(&probe, Some(stored)).await.map(|_| ())
+        let stored: Arc<str> = stored.into();
+        let (outcome, took) = self
+            .run(blocks, move |memory| {
+                let started = Instant::now();
+                let outcome = verify_with_memory(probe.expose(), &stored, memory);
+                (outcome, started.elapsed())
+            })
+            .await?;
+        outcome?;
+        self.set_legacy_cost(took);
+        Ok(())
     }
 
-    /// Folds one measured verification of an imported hash into the running cost.
+    fn set_legacy_cost(&self, took: Duration) {
+        let took = took.min(MAX_FAILURE_FLOOR);
+        self.legacy_cost_nanos.store(
+            u64::try_from(took.as_nanos()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+    }
+
+    /// A verification of an imported hash by a request teaches the floor only while
+    /// nothing was learned at start: requests must not be able to move it (an
+    /// attacker choosing what to check would otherwise steer the padding).
     fn note_legacy_cost(&self, took: Duration) {
-        let took = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
-        // Smoothed, so one check slowed by a busy machine does not pad every failure
-        // for long; the first measurement is taken as it is.
-        let _ = self
-            .legacy_cost_nanos
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |cost| {
-                Some(if cost == 0 {
-                    took
-                } else {
-                    (cost / 4) * 3 + took / 4
-                })
-            });
+        if self.legacy_cost_nanos.load(Ordering::Relaxed) == 0 {
+            self.set_legacy_cost(took);
+        }
     }
 
     pub async fn hash(&self, password: &Password) -> anyhow::Result<String> {
@@ -318,6 +335,9 @@ fn argon2_matches(
         .map_err(|e| anyhow::anyhow!("argon2 verification failed: {e}"))?;
     Ok(bool::from(computed.ct_eq(expected.as_bytes())))
 }
+
+/// Failures are never padded past this, whatever an imported hash costs.
+const MAX_FAILURE_FLOOR: Duration = Duration::from_secs(2);
 
 /// Costs past these are refused as malformed: checking such a hash would hold a
 /// hashing permit for seconds on every attempt (Django's defaults are 1,000,000
@@ -718,12 +738,15 @@ mod tests {
         assert_eq!(hasher.failure_floor(), Duration::ZERO);
         hasher.learn_cost_of(DJANGO_PBKDF2).await.unwrap();
         assert!(hasher.failure_floor() > Duration::ZERO);
-        // Smoothed: one quick or slow measurement moves the floor a quarter of the way.
+        // Requests teach it only while nothing was learned, and never past the cap.
         let hasher = PasswordHasher::new(1).unwrap();
         hasher.note_legacy_cost(Duration::from_millis(400));
         assert_eq!(hasher.failure_floor(), Duration::from_millis(400));
         hasher.note_legacy_cost(Duration::ZERO);
-        assert_eq!(hasher.failure_floor(), Duration::from_millis(300));
+        hasher.note_legacy_cost(Duration::from_secs(1));
+        assert_eq!(hasher.failure_floor(), Duration::from_millis(400));
+        hasher.set_legacy_cost(Duration::from_secs(60));
+        assert_eq!(hasher.failure_floor(), MAX_FAILURE_FLOOR);
         let started = tokio::time::Instant::now() - Duration::from_secs(1);
         // A failure that already took longer than the floor is answered at once.
         tokio::time::timeout(

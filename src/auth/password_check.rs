@@ -102,7 +102,7 @@ impl AuthService {
         let attempt = Attempt {
             threshold: lockout.threshold,
             lock_until: now + to_chrono(lockout.duration),
-            forget_before: now - to_chrono(lockout.duration),
+            forget_before: now - to_chrono(lockout.window),
             now,
         };
         let user = check.user();

@@ -53,15 +53,18 @@ impl AuthService {
         let auth = self.clone();
         let client = client.clone();
         let span = tracing::Span::current();
-        self.0.background.spawn(
-            async move {
-                if let Err(err) = auth.send_password_reset(identifier, &client).await {
-                    // The caller has its answer; the log is the only place left.
-                    tracing::error!(error = ?err, "password reset request failed");
+        self.0
+            .background
+            .spawn(
+                async move {
+                    if let Err(err) = auth.send_password_reset(identifier, &client).await {
+                        // The caller has its answer; the log is the only place left.
+                        tracing::error!(error = ?err, "password reset request failed");
+                    }
                 }
-            }
-            .instrument(span),
-        );
+                .instrument(span),
+            )
+            .await;
         Ok(())
     }
 

@@ -120,8 +120,12 @@ impl AuthService {
         let device = device_of(credentials.device_fingerprint, client);
         let txn = db.begin().await?;
         // The first write of the transaction: it also takes the user's row lock, so two
-        // sign-ins of one user cannot both squeeze under the session cap.
-        store::users::record_login(&txn, user_id, client.ip.map(|ip| ip.to_string()), now).await?;
+        // sign-ins of one user cannot both squeeze under the session cap, and a password
+        // change or reset committed since the check makes the old password useless.
+        let ip = client.ip.map(|ip| ip.to_string());
+        if !store::users::record_login(&txn, user_id, user.credential_epoch, ip, now).await? {
+            return Err(AuthError::InvalidCredentials);
+        }
         let signed_in = self
             .start_session(&txn, user, device, credentials.remember_me, client, now)
             .await?;

@@ -20,8 +20,9 @@ impl LoginIdentifier {
         // Lower-case first, then measure: lower-casing can lengthen a string
         // (`İ` becomes two characters), and the key must fit its column.
         let lowered = EmailAddress::key_of(raw);
+        // Checked on what was typed: trimming would hide a tab or newline at the edges.
         let can_name_an_account =
-            lowered.len() <= EmailAddress::MAX_BYTES && !lowered.chars().any(is_invisible);
+            lowered.len() <= EmailAddress::MAX_BYTES && !raw.chars().any(is_invisible);
         let key = if can_name_an_account {
             lowered
         } else {
@@ -98,6 +99,9 @@ mod tests {
             "am\u{200B}ina",
             "\u{FEFF}amina",
             "amina\u{202E}",
+            "amina\n",
+            "\tamina",
+            "amina\u{85}",
         ] {
             let id = LoginIdentifier::parse(noisy);
             assert_eq!(id.account_key(), None, "{noisy:?}");

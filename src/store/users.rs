@@ -165,13 +165,17 @@ pub async fn find_by_email(
 }
 
 /// A successful sign-in: the failure count starts over.
+/// Only while the account is still in `credential_epoch`, the one whose password was
+/// checked: a sign-in with the old password that a change or reset overtook opens no
+/// session. False when nothing was written.
 pub async fn record_login(
     db: &impl ConnectionTrait,
     id: UserId,
+    credential_epoch: i32,
     ip: Option<String>,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    Users::update_many()
+) -> Result<bool, DbErr> {
+    let result = Users::update_many()
         .col_expr(user::Column::FailedLoginCount, Expr::val(0))
         .col_expr(
             user::Column::LockedUntil,
@@ -180,9 +184,10 @@ pub async fn record_login(
         .col_expr(user::Column::LastLogin, Expr::val(Some(now)))
         .col_expr(user::Column::LastLoginIp, Expr::val(ip))
         .filter(user::Column::Id.eq(id.as_uuid()))
+        .filter(user::Column::CredentialEpoch.eq(credential_epoch))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(result.rows_affected == 1)
 }
 
 /// Replaces the stored hash without touching `password_changed_at`: used when a

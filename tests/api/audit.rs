@@ -311,7 +311,10 @@ async fn reset_requests_and_rate_limit_floods_are_recorded_once_each(backend: Ba
         .as_array()
         .unwrap_or_else(|| panic!("{body}"));
     // Recorded after each answer, so in either order.
-    let mut users: Vec<&Value> = edges.iter().map(|e| &e["node"]["user"]["username"]).collect();
+    let mut users: Vec<&Value> = edges
+        .iter()
+        .map(|e| &e["node"]["user"]["username"])
+        .collect();
     users.sort_by_key(|u| u.is_null());
     assert_eq!(users, [&json!("amina"), &Value::Null], "{body}");
     let body = app

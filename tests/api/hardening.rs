@@ -182,7 +182,7 @@ async fn noisy_identifiers_are_answered_like_unknown_ones(backend: Backend) {
     let app = spawn_app_with(backend, &[("RATE_LIMIT_LOGIN", "off")]).await;
     app.register("amina").await;
     // `amina` exists, `nadia` does not; each is tried with noise around it.
-    for noise in ["\u{0}", "\u{200B}", "\u{FEFF}", "\u{202E}"] {
+    for noise in ["\u{0}", "\u{200B}", "\u{FEFF}", "\n"] {
         for name in ["amina", "nadia"] {
             let noisy = format!("{name}{noise}");
             let answers: Vec<Option<String>> =
@@ -212,13 +212,13 @@ async fn noisy_identifiers_are_answered_like_unknown_ones(backend: Backend) {
 }
 
 async fn account_and_unknown_counters_age_alike(backend: Backend) {
-    // Counts older than the lockout's duration start over; the pruning of unknown
+    // Counts older than the lockout window start over; the pruning of unknown
     // identifiers (every second here) must not make them age differently.
     let app = spawn_app_with(
         backend,
         &[
             ("LOCKOUT_THRESHOLD", "3"),
-            ("LOCKOUT_DURATION", "1s"),
+            ("LOCKOUT_WINDOW", "1s"),
             ("AUDIT_RETENTION", "2s"),
             ("RATE_LIMIT_LOGIN", "off"),
         ],
@@ -292,7 +292,26 @@ async fn a_token_refreshed_right_after_a_password_change_works_at_once(backend: 
             .await,
         "c",
     );
-    // In the same second, on both replicas: the new tokens work, the old ones do not.
+    // The old tokens die at once here, and within the session cache's 500 ms on the
+    // replica that had them cached.
+    assert_eq!(
+        app.whoami(&phone.access).await,
+        Err("UNAUTHENTICATED".into())
+    );
+    assert_eq!(
+        app.whoami(&laptop.access).await,
+        Err("UNAUTHENTICATED".into())
+    );
+    let mut waited = Duration::ZERO;
+    while replica.whoami(&phone.access).await.is_ok() {
+        assert!(
+            waited < Duration::from_secs(1),
+            "the replica kept the old token"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        waited += Duration::from_millis(20);
+    }
+    // In the same second, on both replicas: the new tokens work.
     let renewed = tokens(&app.refresh_raw(&phone.refresh).await, "refresh");
     for server in [&app, &replica] {
         assert_eq!(
@@ -304,20 +323,6 @@ async fn a_token_refreshed_right_after_a_password_change_works_at_once(backend: 
             Ok(phone.user_id.clone())
         );
     }
-    assert_eq!(
-        app.whoami(&phone.access).await,
-        Err("UNAUTHENTICATED".into())
-    );
-    assert_eq!(
-        app.whoami(&laptop.access).await,
-        Err("UNAUTHENTICATED".into())
-    );
-    // The replica's cache forgets within its 500 ms.
-    tokio::time::sleep(Duration::from_millis(700)).await;
-    assert_eq!(
-        replica.whoami(&phone.access).await,
-        Err("UNAUTHENTICATED".into())
-    );
 }
 
 async fn a_password_change_racing_a_reset_never_undoes_the_reset(backend: Backend) {
@@ -347,7 +352,13 @@ async fn a_password_change_racing_a_reset_never_undoes_the_reset(backend: Backen
         // The change won outright and the reset came after it: the reset stands.
         tokens(&reset_password, "login");
     } else {
-        assert_eq!(error_code(&change), Some("UNAUTHENTICATED"), "{change}");
+        // Overtaken by the reset: before its check (the old password is wrong now) or
+        // after it (the hash it verified is gone, and so is its session).
+        let code = error_code(&change);
+        assert!(
+            matches!(code, Some("UNAUTHENTICATED" | "INVALID_CREDENTIALS")),
+            "{change}"
+        );
         tokens(&reset_password, "login");
     }
     let changed = app
