@@ -306,9 +306,10 @@ impl Settings {
                 max_aliases: vars.parse("GRAPHQL_MAX_ALIASES", "10")?,
                 max_root_fields: vars.parse("GRAPHQL_MAX_ROOT_FIELDS", "10")?,
                 max_directives: vars.parse("GRAPHQL_MAX_DIRECTIVES", "10")?,
+                // GraphiQL 3.8.3's schema query, every option on: 15 levels, 227 fields.
                 introspection_max_depth: vars.parse("GRAPHQL_INTROSPECTION_MAX_DEPTH", "16")?,
                 introspection_max_complexity: vars
-                    .parse("GRAPHQL_INTROSPECTION_MAX_COMPLEXITY", "600")?,
+                    .parse("GRAPHQL_INTROSPECTION_MAX_COMPLEXITY", "300")?,
                 suggestions: vars
                     .parse("GRAPHQL_SUGGESTIONS", if is_dev { "true" } else { "false" })?,
                 max_batch_size: vars.parse("GRAPHQL_MAX_BATCH", "10")?,

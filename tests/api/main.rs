@@ -11,6 +11,7 @@ mod audit;
 mod cli;
 mod django_import;
 mod fuzz;
+mod hostile;
 mod http;
 mod keys;
 mod logs;
