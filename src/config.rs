@@ -327,6 +327,7 @@ impl Settings {
                 max_aliases: vars.count_in("GRAPHQL_MAX_ALIASES", "10", 0..=1000)?,
                 max_root_fields: vars.count_in("GRAPHQL_MAX_ROOT_FIELDS", "10", 1..=1000)?,
                 max_directives: vars.count_in("GRAPHQL_MAX_DIRECTIVES", "10", 0..=1000)?,
+                // GraphiQL 3.8.3's schema query, every option on: 15 levels, 227 fields.
                 introspection_max_depth: vars.count_in(
                     "GRAPHQL_INTROSPECTION_MAX_DEPTH",
                     "16",
@@ -334,7 +335,7 @@ impl Settings {
                 )?,
                 introspection_max_complexity: vars.count_in(
                     "GRAPHQL_INTROSPECTION_MAX_COMPLEXITY",
-                    "600",
+                    "300",
                     1..=100_000,
                 )?,
                 suggestions: vars

@@ -7,7 +7,9 @@
     React.createElement(GraphiQL, {
       fetcher: fetcher,
       defaultEditorToolsVisibility: true,
-      shouldPersistHeaders: true,
+      // Never write the headers (the Authorization bearer token) to localStorage,
+      // where any script on this origin could read them; `false` also hides the toggle.
+      shouldPersistHeaders: false,
     }),
   );
 })();

@@ -225,9 +225,13 @@ impl Extension for ContractErrorCodes {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         next.run(ctx, query, variables).await.map_err(|err| {
-            // async-graphql's recursion guard (nesting, or fragments that spread each
-            // other) reports through the parser; it is a limit, not a syntax error.
-            let code = if err.message.starts_with("The recursion depth of the query") {
+            // async-graphql's recursion check and the parser's own nesting guard report
+            // through the parser; they are limits, not syntax errors. (`QueryLimits`
+            // refuses such documents first; this keeps the code right if it ever lets
+            // one through.)
+            let is_limit = err.message.starts_with("The recursion depth of the query")
+                || err.message == "recursion limit exceeded.";
+            let code = if is_limit {
                 ErrorCode::QueryTooComplex
             } else {
                 ErrorCode::GraphqlParseFailed

@@ -47,12 +47,23 @@ pub fn build_schema(auth: AuthService, limits: &GraphqlSettings) -> AppSchema {
     let mut builder = builder()
         .data(auth)
         .extension(limits::QueryLimits::from_settings(limits))
-        // Bounds the parser's recursion, before any of our limits can look.
-        .limit_recursive_depth(64);
+        // async-graphql's own nesting check; ours runs first with the same bound.
+        .limit_recursive_depth(limits::MAX_NESTING);
     if !limits.introspection {
         builder = builder.disable_introspection();
     }
+    if !limits.suggestions {
+        // "Did you mean …?" would spell out field names to anyone without introspection.
+        builder = builder.disable_suggestions();
+    }
     builder.finish()
+}
+
+/// Whether `query` nests too deep to parse safely: the parser recurses once per
+/// bracket, and a few thousand levels abort the process. Anything that parses a
+/// document before the schema does (the GET handler's mutation check) asks first.
+pub fn is_nested_too_deep(query: &str) -> bool {
+    limits::is_nested_too_deep(query)
 }
 
 /// The SDL that `schema.graphql` must equal.

@@ -13,6 +13,7 @@ mod client_ip;
 mod django_import;
 mod fuzz;
 mod hardening;
+mod hostile;
 mod http;
 mod keys;
 mod limits_state;
