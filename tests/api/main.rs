@@ -17,6 +17,7 @@ mod logs;
 mod mail;
 mod observability;
 mod pg_cluster;
+mod policy;
 mod protection;
 mod recovery;
 mod refresh;
