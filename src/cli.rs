@@ -135,6 +135,14 @@ async fn create_user(
     is_staff: bool,
 ) -> anyhow::Result<()> {
     let password = read_password()?;
+    // As in the API, an over-long new password is a weak one (TOO_LONG), refused
+    // before anything else happens.
+    if let Err(reasons) = crate::domain::NewPassword::check_length(&password) {
+        bail!(
+            "cannot create the user: {}",
+            describe(crate::auth::AuthError::WeakPassword(reasons))
+        );
+    }
     let auth = migrated_auth_service(settings).await?;
     match auth.create_user(username, email, password, is_staff).await {
         Ok(user) => {

@@ -41,7 +41,8 @@ pub struct ChangePassword {
 }
 
 /// A new password and its confirmation, checked in the contract's order: the two must
-/// agree before anything is used up, then the policy decides.
+/// agree before anything is used up, then the policy decides, an over-long password
+/// included (`TOO_LONG`, never hashed).
 pub(super) fn confirmed_new_password(
     password: String,
     confirm: String,
@@ -49,10 +50,11 @@ pub(super) fn confirmed_new_password(
     username: &Username,
     email: &EmailAddress,
 ) -> Result<NewPassword, AuthError> {
-    let password = Password::parse(password, field)?;
-    if password.expose() != confirm {
+    if password != confirm {
         return Err(AuthError::PasswordMismatch);
     }
+    NewPassword::check_length(&password).map_err(AuthError::WeakPassword)?;
+    let password = Password::parse(password, field)?;
     NewPassword::parse(password, username, email).map_err(AuthError::WeakPassword)
 }
 

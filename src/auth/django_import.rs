@@ -220,7 +220,7 @@ impl AuthService {
             None => Language::default(),
             Some(raw) => language_of(raw).unwrap_or_else(|| {
                 notes.push(format!(
-                    "language {raw:?} is not supported: {} instead",
+                    "language {raw:?} is not a language tag: {} instead",
                     Language::default().code()
                 ));
                 Language::default()
@@ -283,10 +283,12 @@ impl AuthService {
     }
 }
 
-/// A Django language code: `en`, or a regional one such as `en-us`.
+/// A Django language code (`en`, `en-us`, or a locale name such as `fr_DZ`) as a tag;
+/// one too long or malformed to be a tag keeps its primary language if that is one.
 fn language_of(raw: &str) -> Option<Language> {
-    let primary = raw.split(['-', '_']).next().unwrap_or(raw);
-    Language::parse(raw)
+    let tag = raw.trim().replace('_', "-");
+    let primary = tag.split('-').next().unwrap_or_default();
+    Language::parse(&tag)
         .or_else(|_| Language::parse(primary))
         .ok()
 }
@@ -327,9 +329,14 @@ mod tests {
     }
 
     #[test]
-    fn regional_language_codes_keep_their_language() {
-        assert_eq!(language_of("en-us"), Some(Language::En));
-        assert_eq!(language_of("fr_DZ"), Some(Language::Fr));
-        assert_eq!(language_of("de"), None);
+    fn django_language_codes_become_tags() {
+        let tag = |raw| language_of(raw).map(|language| language.code().to_owned());
+        assert_eq!(tag("en-us"), Some("en-US".into()));
+        assert_eq!(tag("fr_DZ"), Some("fr-DZ".into()));
+        assert_eq!(tag("de"), Some("de".into()));
+        assert_eq!(tag(" kab "), Some("kab".into()));
+        assert_eq!(tag("zh-hans-cn-x-long"), Some("zh".into()));
+        assert_eq!(tag("klingon"), None);
+        assert_eq!(tag("??"), None);
     }
 }

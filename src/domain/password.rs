@@ -1,3 +1,5 @@
+use std::{collections::HashSet, sync::LazyLock};
+
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{EmailAddress, InvalidInput, Username};
@@ -64,6 +66,16 @@ impl NewPassword {
     /// The shortest username or email part that counts as something to build on.
     const SIMILARITY_MIN_CHARS: usize = 3;
 
+    /// The first check of a new password as typed, before it is compared, scored or
+    /// hashed: over [`Password::MAX_BYTES`] it is a password the person can change
+    /// (`TOO_LONG`), not malformed input.
+    pub fn check_length(raw: &str) -> Result<(), Vec<PasswordWeakness>> {
+        if raw.len() > Password::MAX_BYTES {
+            return Err(vec![PasswordWeakness::TooLong]);
+        }
+        Ok(())
+    }
+
     pub fn parse(
         candidate: Password,
         username: &Username,
@@ -73,9 +85,6 @@ impl NewPassword {
         let mut reasons = Vec::new();
         if text.chars().count() < Self::MIN_CHARS {
             reasons.push(PasswordWeakness::TooShort);
-        }
-        if text.len() > Password::MAX_BYTES {
-            reasons.push(PasswordWeakness::TooLong);
         }
         let lowered = text.to_lowercase();
         let built_on = |part: &str| {
@@ -88,7 +97,7 @@ impl NewPassword {
         if built_on(email.as_str()) || built_on(email.local_part()) {
             reasons.push(PasswordWeakness::SimilarToEmail);
         }
-        if reasons.is_empty() && is_guessable(text, username, email) {
+        if reasons.is_empty() && (is_listed(&lowered) || is_guessable(text, username, email)) {
             reasons.push(PasswordWeakness::TooCommon);
         }
         if reasons.is_empty() {
@@ -103,14 +112,31 @@ impl NewPassword {
     }
 }
 
-/// zxcvbn's estimate, with the account's own words as hints: below "safely
-/// unguessable" (score 3) counts as common. Only the first characters are scored, since
-/// the estimate's cost grows fast with length and a strong prefix is strong enough.
+/// Django's list of commonly used passwords, lowercased (`assets/passwords/README.md`),
+/// built into a set on first use.
+static COMMON_PASSWORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    include_str!("../../assets/passwords/common-passwords.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect()
+});
+
+/// Whether a lowercased password is on the list; surrounding spaces do not hide it.
+fn is_listed(lowered: &str) -> bool {
+    COMMON_PASSWORDS.contains(lowered.trim())
+}
+
+/// zxcvbn's estimate, with the account's own words as hints. Only a password a
+/// dictionary attack finds quickly counts as common: fewer than 10^6 guesses (score 1),
+/// which a random password of 8 characters never is — so length alone refuses nothing.
+/// Only the first characters are scored, since the estimate's cost grows fast with
+/// length and a strong prefix is strong enough.
 fn is_guessable(password: &str, username: &Username, email: &EmailAddress) -> bool {
     const SCORED_CHARS: usize = 64;
     let prefix: String = password.chars().take(SCORED_CHARS).collect();
     let hints = [username.as_str(), email.as_str(), email.local_part()];
-    zxcvbn::zxcvbn(&prefix, &hints).score() < zxcvbn::Score::Three
+    zxcvbn::zxcvbn(&prefix, &hints).score() <= zxcvbn::Score::One
 }
 
 #[cfg(test)]
@@ -162,6 +188,9 @@ mod tests {
             "iloveyou1",
             "Passw0rd!",
             "11111111",
+            "azerty123",
+            "PASSWORD1",
+            " sunshine ",
         ] {
             assert_eq!(
                 policy(common).unwrap_err(),
@@ -169,5 +198,105 @@ mod tests {
                 "{common}"
             );
         }
+    }
+
+    #[test]
+    fn every_entry_of_the_list_is_refused_whatever_its_case() {
+        assert!(
+            COMMON_PASSWORDS.len() >= 10_000,
+            "{}",
+            COMMON_PASSWORDS.len()
+        );
+        let username = Username::parse("someone").expect("valid username");
+        let email = EmailAddress::parse("someone@example.dz").expect("valid email");
+        let listed = COMMON_PASSWORDS
+            .iter()
+            .filter(|common| common.chars().count() >= NewPassword::MIN_CHARS)
+            .filter(|common| !common.contains("someone"));
+        let mut checked = 0;
+        for common in listed {
+            let upper = common.to_uppercase();
+            let candidate = Password::parse(upper.clone(), "password").expect("short enough");
+            assert_eq!(
+                NewPassword::parse(candidate, &username, &email).unwrap_err(),
+                vec![PasswordWeakness::TooCommon],
+                "{upper}"
+            );
+            checked += 1;
+        }
+        assert!(checked > 5_000, "{checked}");
+    }
+
+    #[test]
+    fn the_list_refuses_passwords_the_estimate_alone_would_let_through() {
+        let username = Username::parse("someone").expect("valid username");
+        let email = EmailAddress::parse("someone@example.dz").expect("valid email");
+        let missed: Vec<&str> = COMMON_PASSWORDS
+            .iter()
+            .copied()
+            .filter(|common| common.chars().count() >= NewPassword::MIN_CHARS)
+            .filter(|common| !is_guessable(common, &username, &email))
+            .collect();
+        // About 800 today, such as "bambolina" and "doodlebug1".
+        assert!(missed.len() >= 100, "{}", missed.len());
+        for common in missed {
+            let candidate = Password::parse(common.into(), "password").expect("short enough");
+            assert_eq!(
+                NewPassword::parse(candidate, &username, &email).unwrap_err(),
+                vec![PasswordWeakness::TooCommon],
+                "{common}"
+            );
+        }
+    }
+
+    /// A deterministic stream of random passwords, so a failure names one to replay.
+    fn random_passwords(alphabet: &[u8], count: usize) -> Vec<String> {
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            // splitmix64
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        };
+        (0..count)
+            .map(|_| {
+                (0..NewPassword::MIN_CHARS)
+                    .map(|_| char::from(alphabet[(next() % alphabet.len() as u64) as usize]))
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn random_passwords_of_eight_characters_pass() {
+        assert!(policy("k7#Qm2!x").is_ok());
+        assert!(policy("qzmkvwpt").is_ok());
+        let lowercase = b"abcdefghijklmnopqrstuvwxyz";
+        let printable: Vec<u8> = (b'!'..=b'~').collect();
+        for password in random_passwords(lowercase, 300)
+            .into_iter()
+            .chain(random_passwords(&printable, 300))
+        {
+            assert!(policy(&password).is_ok(), "{password}");
+        }
+    }
+
+    #[test]
+    fn a_new_password_over_the_limit_is_too_long_and_one_at_the_limit_is_not() {
+        assert_eq!(
+            NewPassword::check_length(&"x".repeat(Password::MAX_BYTES + 1)),
+            Err(vec![PasswordWeakness::TooLong])
+        );
+        // Bytes, not characters: 513 two-byte characters are 1026 bytes.
+        assert_eq!(
+            NewPassword::check_length(&"é".repeat(513)),
+            Err(vec![PasswordWeakness::TooLong])
+        );
+        assert_eq!(
+            NewPassword::check_length(&"x".repeat(Password::MAX_BYTES)),
+            Ok(())
+        );
     }
 }

@@ -6,6 +6,33 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::domain::Language;
 
+/// A language messages are written in. A person's language tag picks one; a tag
+/// without its own messages gets French.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MailLanguage {
+    #[default]
+    Fr,
+    En,
+}
+
+impl MailLanguage {
+    /// `en`, `en-GB`, `en-US`… are English; every other tag falls back to French.
+    pub fn for_tag(tag: &Language) -> Self {
+        match tag.primary() {
+            "en" => Self::En,
+            _ => Self::Fr,
+        }
+    }
+
+    /// The tag of the HTML part's `lang` attribute.
+    fn code(self) -> &'static str {
+        match self {
+            Self::Fr => "fr",
+            Self::En => "en",
+        }
+    }
+}
+
 /// A message to render. Links carry tokens, so they are held as secrets.
 pub enum Template<'a> {
     VerifyEmail {
@@ -55,7 +82,7 @@ struct Parts<'a> {
     closing: Vec<String>,
 }
 
-pub fn render(template: &Template<'_>, language: Language) -> Rendered {
+pub fn render(template: &Template<'_>, language: MailLanguage) -> Rendered {
     let parts = parts(template, language);
     Rendered {
         subject: parts.subject.to_owned(),
@@ -64,8 +91,8 @@ pub fn render(template: &Template<'_>, language: Language) -> Rendered {
     }
 }
 
-fn parts<'a>(template: &'a Template<'_>, language: Language) -> Parts<'a> {
-    use Language::{En, Fr};
+fn parts<'a>(template: &'a Template<'_>, language: MailLanguage) -> Parts<'a> {
+    use MailLanguage::{En, Fr};
     let greeting = |username: &str| match language {
         Fr => format!("Bonjour {username},"),
         En => format!("Hello {username},"),
@@ -260,7 +287,7 @@ fn text(parts: &Parts<'_>) -> String {
     text
 }
 
-fn html(parts: &Parts<'_>, language: Language) -> String {
+fn html(parts: &Parts<'_>, language: MailLanguage) -> String {
     let paragraph = |p: &String| format!("<p>{}</p>\n", escape(p));
     let mut body = paragraph(&parts.greeting);
     body.extend(parts.paragraphs.iter().map(paragraph));
@@ -298,7 +325,7 @@ fn escape(raw: &str) -> String {
 }
 
 /// "48 heures", "1 hour", "30 minutes": the largest whole unit.
-fn duration_words(d: Duration, language: Language) -> String {
+fn duration_words(d: Duration, language: MailLanguage) -> String {
     let secs = d.as_secs();
     let (n, unit) = if secs >= 3600 && secs.is_multiple_of(3600) {
         (secs / 3600, 0)
@@ -309,16 +336,16 @@ fn duration_words(d: Duration, language: Language) -> String {
     };
     let plural = n != 1;
     let word = match (language, unit, plural) {
-        (Language::Fr, 0, false) => "heure",
-        (Language::Fr, 0, true) => "heures",
-        (Language::En, 0, false) => "hour",
-        (Language::En, 0, true) => "hours",
+        (MailLanguage::Fr, 0, false) => "heure",
+        (MailLanguage::Fr, 0, true) => "heures",
+        (MailLanguage::En, 0, false) => "hour",
+        (MailLanguage::En, 0, true) => "hours",
         (_, 1, false) => "minute",
         (_, 1, true) => "minutes",
-        (Language::Fr, _, false) => "seconde",
-        (Language::Fr, _, true) => "secondes",
-        (Language::En, _, false) => "second",
-        (Language::En, _, true) => "seconds",
+        (MailLanguage::Fr, _, false) => "seconde",
+        (MailLanguage::Fr, _, true) => "secondes",
+        (MailLanguage::En, _, false) => "second",
+        (MailLanguage::En, _, true) => "seconds",
     };
     format!("{n} {word}")
 }
@@ -328,12 +355,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn english_tags_get_english_mail_and_every_other_tag_french() {
+        let mail_language =
+            |tag: &str| MailLanguage::for_tag(&Language::parse(tag).expect("a language tag"));
+        for tag in ["en", "en-GB", "en-US", "EN-au"] {
+            assert_eq!(mail_language(tag), MailLanguage::En, "{tag}");
+        }
+        for tag in ["fr", "fr-DZ", "kab", "ar", "ar-DZ", "de", "x-en"] {
+            assert_eq!(mail_language(tag), MailLanguage::Fr, "{tag}");
+        }
+        assert_eq!(
+            MailLanguage::for_tag(&Language::default()),
+            MailLanguage::Fr
+        );
+    }
+
+    #[test]
     fn values_are_escaped_in_html_and_kept_in_text() {
         let rendered = render(
             &Template::PasswordChanged {
                 username: "<b>&amina</b>",
             },
-            Language::En,
+            MailLanguage::En,
         );
         assert!(
             rendered
@@ -351,7 +394,7 @@ mod tests {
             link: SecretString::from("https://auth.test/reset-password?token=abc"),
             valid_for,
         };
-        let fr = render(&template(Duration::from_secs(3600)), Language::Fr);
+        let fr = render(&template(Duration::from_secs(3600)), MailLanguage::Fr);
         assert_eq!(fr.subject, "Réinitialisation de votre mot de passe");
         assert!(
             fr.text
@@ -362,15 +405,15 @@ mod tests {
                 .contains("href=\"https://auth.test/reset-password?token=abc\"")
         );
         assert!(fr.text.contains("valable 1 heure "));
-        let en = render(&template(Duration::from_secs(48 * 3600)), Language::En);
+        let en = render(&template(Duration::from_secs(48 * 3600)), MailLanguage::En);
         assert_eq!(en.subject, "Reset your password");
         assert!(en.text.contains("valid for 48 hours"));
         assert_eq!(
-            duration_words(Duration::from_secs(90), Language::En),
+            duration_words(Duration::from_secs(90), MailLanguage::En),
             "90 seconds"
         );
         assert_eq!(
-            duration_words(Duration::from_secs(1800), Language::Fr),
+            duration_words(Duration::from_secs(1800), MailLanguage::Fr),
             "30 minutes"
         );
     }

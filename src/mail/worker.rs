@@ -14,7 +14,7 @@ use tokio::sync::{Notify, watch};
 
 use super::{
     Transport,
-    templates::{Rendered, Template, render},
+    templates::{MailLanguage, Rendered, Template, render},
     transport::SendError,
 };
 use crate::{
@@ -153,7 +153,9 @@ impl OutboxWorker {
         let Some(user) = store::users::find(&self.db, UserId::from(row.user_id)).await? else {
             return Ok(Composed::Dropped("the account no longer exists"));
         };
-        let language = Language::parse(&user.language).unwrap_or_default();
+        let language = Language::parse(&user.language)
+            .map(|tag| MailLanguage::for_tag(&tag))
+            .unwrap_or_default();
         let username = user.username.as_str();
         let template = match kind {
             MailKind::EmailVerification | MailKind::PasswordReset => {

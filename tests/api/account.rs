@@ -95,17 +95,8 @@ async fn registration_refuses_bad_input_with_the_field_named(backend: Backend) {
         ),
         (
             json!({ "username": "amina", "email": "a@example.dz", "password": PASSWORD,
-                 "passwordConfirm": PASSWORD, "language": "xx" }),
+                 "passwordConfirm": PASSWORD, "language": "english" }),
             "language",
-        ),
-        (
-            input(
-                "amina",
-                "a@example.dz",
-                &"x".repeat(1025),
-                &"x".repeat(1025),
-            ),
-            "password",
         ),
     ];
     for (input, field) in cases {

@@ -65,7 +65,7 @@ async fn create_user_reads_the_password_from_stdin_and_the_account_signs_in(back
 
 /// Runs `create-user` with `env`, typing `password` on standard input as a person
 /// would (never as an argument).
-fn create_user(env: &[(&str, &str)], args: &[&str], password: &str) -> Output {
+pub(crate) fn create_user(env: &[(&str, &str)], args: &[&str], password: &str) -> Output {
     let mut command = binary();
     command
         .arg("create-user")

@@ -21,6 +21,7 @@ mod logs;
 mod mail;
 mod observability;
 mod pg_cluster;
+mod policy;
 mod protection;
 mod recovery;
 mod refresh;

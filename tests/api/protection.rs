@@ -522,7 +522,7 @@ async fn hostile_input_gets_clean_errors_and_stores_nothing(backend: Backend) {
         ),
         (
             base("bigpassword", "big@example.dz", &megabyte),
-            "BAD_USER_INPUT",
+            "WEAK_PASSWORD",
         ),
         (
             base("ﬃ-ligature", "l@example.dz", PASSWORD),
