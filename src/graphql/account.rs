@@ -16,7 +16,8 @@ pub struct RegisterInput {
     pub password_confirm: String,
     /// Identifies the device; defaults to the `Device-Fingerprint` header.
     pub device_fingerprint: Option<String>,
-    /// "fr" (default) or "en".
+    /// A BCP 47 language tag of at most 10 characters, e.g. "fr" (the default),
+    /// "en-GB", "ar", "kab"; mail is in English for "en" tags, in French otherwise.
     pub language: Option<String>,
     /// An IANA time zone; default "Africa/Algiers".
     pub timezone: Option<String>,
@@ -46,6 +47,7 @@ pub struct ChangePasswordInput {
 
 #[derive(InputObject)]
 pub struct PreferencesInput {
+    /// A BCP 47 language tag of at most 10 characters, e.g. "fr", "en-GB", "kab".
     pub language: Option<String>,
     pub timezone: Option<String>,
     pub email_notifications: Option<bool>,

@@ -40,7 +40,7 @@ impl User {
     async fn is_active(&self) -> bool {
         self.0.is_active
     }
-    /// The language of the messages this user receives; default "fr".
+    /// The user's BCP 47 language tag (canonical case); default "fr".
     async fn language(&self) -> &str {
         &self.0.language
     }

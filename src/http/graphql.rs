@@ -209,6 +209,11 @@ fn accepts(headers: &HeaderMap, media_type: &str) -> bool {
 /// Whether the operation a GET would run is a mutation. A document that does not parse
 /// is left to the executor, which reports it properly.
 fn is_mutation(request: &Request) -> bool {
+    // The parser recurses per bracket: a deeply nested document is left to the
+    // executor's limits, which refuse it without parsing.
+    if crate::graphql::is_nested_too_deep(&request.query) {
+        return false;
+    }
     let Ok(document) = parse_query(&request.query) else {
         return false;
     };

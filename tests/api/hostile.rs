@@ -403,6 +403,16 @@ async fn hostile_documents_through_get_are_refused_too(backend: Backend) {
             "QUERY_TOO_COMPLEX",
         ),
         (introspection_bombs().remove(1).0, "QUERY_TOO_COMPLEX"),
+        // Nested argument lists: the GET path's own mutation check once parsed this
+        // recursively and overflowed the stack.
+        (
+            format!(
+                "{{ user(id: {}1{}) {{ id }} }}",
+                "[".repeat(5000),
+                "]".repeat(5000)
+            ),
+            "QUERY_TOO_COMPLEX",
+        ),
     ] {
         let response = tokio::time::timeout(
             ANSWER_WITHIN,
