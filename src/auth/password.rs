@@ -747,7 +747,7 @@ mod tests {
         assert_eq!(hasher.failure_floor(), Duration::from_millis(400));
         hasher.set_legacy_cost(Duration::from_secs(60));
         assert_eq!(hasher.failure_floor(), MAX_FAILURE_FLOOR);
-        let started = tokio::time::Instant::now() - Duration::from_secs(1);
+        let started = tokio::time::Instant::now() - MAX_FAILURE_FLOOR - Duration::from_secs(1);
         // A failure that already took longer than the floor is answered at once.
         tokio::time::timeout(
             Duration::from_millis(100),

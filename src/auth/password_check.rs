@@ -184,7 +184,9 @@ impl AuthService {
             operation,
         };
         self.check_password(check, password, client).await?;
-        store::lockout::forget_failures(self.db(), UserId::from(user.id)).await?;
+        // As a sign-in does: the failures before it, and the lock its own claim may have
+        // set as the threshold-th attempt, go.
+        store::lockout::unlock_user(self.db(), UserId::from(user.id)).await?;
         Ok(())
     }
 }

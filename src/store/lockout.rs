@@ -199,19 +199,3 @@ pub async fn unlock_user(db: &impl ConnectionTrait, id: UserId) -> Result<(), Db
         .await?;
     Ok(())
 }
-
-/// A correct password from a signed-in caller: the failures before it no longer count,
-/// and the lock its own claim may have set (as the threshold-th attempt) goes, exactly
-/// as a successful sign-in clears both.
-pub async fn forget_failures(db: &impl ConnectionTrait, id: UserId) -> Result<(), DbErr> {
-    Users::update_many()
-        .col_expr(user::Column::FailedLoginCount, Expr::val(0))
-        .col_expr(
-            user::Column::LockedUntil,
-            Expr::val(Option::<DateTime<Utc>>::None),
-        )
-        .filter(user::Column::Id.eq(id.as_uuid()))
-        .exec(db)
-        .await?;
-    Ok(())
-}
