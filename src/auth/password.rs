@@ -132,17 +132,26 @@ impl PasswordHasher {
         let random = SaltString::generate(&mut OsRng);
         let probe = Password::parse(random.as_str().to_owned(), "password")
             .map_err(|_| anyhow::anyhow!("a salt is a short password"))?;
-        let stored: Arc<str> = stored.into();
-        let (outcome, took) = self
-            .run(blocks, move |memory| {
-                let started = Instant::now();
-                let outcome = verify_with_memory(probe.expose(), &stored, memory);
-                (outcome, started.elapsed())
-            })
-            .await?;
+        let (outcome, took) = self.verify_timed(probe, stored.into(), blocks).await?;
         outcome?;
         self.set_legacy_cost(took);
         Ok(())
+    }
+
+    /// Verifies on the blocking pool; the time is the verification's alone, without
+    /// the wait for a permit.
+    async fn verify_timed(
+        &self,
+        password: Password,
+        stored: Arc<str>,
+        blocks: usize,
+    ) -> anyhow::Result<(anyhow::Result<Verification>, Duration)> {
+        self.run(blocks, move |memory| {
+            let started = Instant::now();
+            let verification = verify_with_memory(password.expose(), &stored, memory);
+            (verification, started.elapsed())
+        })
+        .await
     }
 
     fn set_legacy_cost(&self, took: Duration) {
@@ -182,17 +191,10 @@ impl PasswordHasher {
         let stored: Arc<str> = stored
             .map(Arc::from)
             .unwrap_or_else(|| self.dummy_hash.clone());
-        let password = password.clone();
         let parsed = StoredHash::parse(&stored);
         let blocks = parsed.as_ref().map_or(0, |hash| hash.argon2_blocks());
         let is_legacy = parsed.is_ok_and(|hash| hash.scheme() != HashScheme::Argon2);
-        let (verification, took) = self
-            .run(blocks, move |memory| {
-                let started = Instant::now();
-                let verification = verify_with_memory(password.expose(), &stored, memory);
-                (verification, started.elapsed())
-            })
-            .await?;
+        let (verification, took) = self.verify_timed(password.clone(), stored, blocks).await?;
         if is_legacy {
             self.note_legacy_cost(took);
         }
