@@ -286,6 +286,9 @@ impl AuthService {
                 MailKind::EmailVerification,
             ),
         };
+        // Two requests at once (a reset asked twice) would each supersede before the
+        // other's token exists, and leave two live links.
+        store::users::lock(txn, user_id).await?;
         store::one_time_tokens::supersede(txn, user_id, purpose, now).await?;
         let issued = self.0.one_time_tokens.issue(purpose);
         store::one_time_tokens::create(

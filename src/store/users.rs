@@ -208,6 +208,18 @@ pub async fn upgrade_password_hash(
     Ok(result.rows_affected == 1)
 }
 
+/// Takes the account's row lock for the rest of the caller's transaction (a write that
+/// changes nothing), so that work on one account's rows — superseding a token and
+/// issuing the next — runs one transaction at a time on every backend.
+pub async fn lock(db: &impl ConnectionTrait, id: UserId) -> Result<(), DbErr> {
+    Users::update_many()
+        .col_expr(user::Column::Id, Expr::col(user::Column::Id))
+        .filter(user::Column::Id.eq(id.as_uuid()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// One stored hash in a format other than ours (an imported Django hash), if any
 /// account still has one.
 pub async fn find_imported_hash(db: &impl ConnectionTrait) -> Result<Option<String>, DbErr> {
