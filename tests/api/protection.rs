@@ -576,9 +576,19 @@ async fn hostile_input_gets_clean_errors_and_stores_nothing(backend: Backend) {
                 .to_string(),
         )
         .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        .await;
+    // The server answers 413 as soon as it has the headers and closes the connection;
+    // a client still writing the body may then see its write fail instead of the 413.
+    match response {
+        Ok(response) => assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE),
+        Err(err) => {
+            let text = format!("{err:?}");
+            assert!(
+                text.contains("BrokenPipe") || text.contains("ConnectionReset"),
+                "{text}"
+            );
+        }
+    }
     // Nothing half-done: the refused names and addresses are all still free.
     let body = register(base("casevariant", "case@example.dz", PASSWORD)).await;
     assert!(body["data"]["register"].is_object(), "{body}");
