@@ -250,26 +250,11 @@ async fn anything_but_a_short_language_tag_is_bad_user_input_on_language(backend
         "fr_DZ",
         "",
     ] {
-        let body = register_with_language(&app, "newcomer", language).await;
-        assert_eq!(
-            error_code(&body),
-            Some("BAD_USER_INPUT"),
-            "{language:?}: {body}"
+        assert_language_refused(
+            &register_with_language(&app, "newcomer", language).await,
+            language,
         );
-        assert_eq!(
-            body["errors"][0]["extensions"]["field"], "language",
-            "{language:?}"
-        );
-        let body = update_language(&app, &me.access, language).await;
-        assert_eq!(
-            error_code(&body),
-            Some("BAD_USER_INPUT"),
-            "{language:?}: {body}"
-        );
-        assert_eq!(
-            body["errors"][0]["extensions"]["field"], "language",
-            "{language:?}"
-        );
+        assert_language_refused(&update_language(&app, &me.access, language).await, language);
     }
     // Nothing was stored: no account for the newcomer, and the tag set first is kept.
     tokens(
@@ -341,4 +326,17 @@ fn create_user_refuses_a_password_over_1024_bytes_as_too_long() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("TOO_COMMON"), "{stderr}");
     assert_success(&create_user(&env, &args, &padded(1024)));
+}
+
+/// `BAD_USER_INPUT` naming the `language` field.
+fn assert_language_refused(body: &Value, language: &str) {
+    assert_eq!(
+        error_code(body),
+        Some("BAD_USER_INPUT"),
+        "{language:?}: {body}"
+    );
+    assert_eq!(
+        body["errors"][0]["extensions"]["field"], "language",
+        "{language:?}"
+    );
 }
