@@ -48,6 +48,8 @@ pub struct Settings {
     pub rate_limits: RateLimitSettings,
     /// When set, `/metrics` asks for it as a bearer token.
     pub metrics_token: Option<String>,
+    /// When set, `POST /oauth/introspect` is on and asks for it as a bearer token.
+    pub introspection_token: Option<SecretString>,
     /// A MaxMind-format `.mmdb` file; sessions get a location from it.
     pub geoip_db: Option<PathBuf>,
     /// Shared rate-limit counters for several replicas; in memory without it.
@@ -117,6 +119,71 @@ pub struct JwtSettings {
     pub keys_file: Option<PathBuf>,
     pub issuer: String,
     pub audience: String,
+    /// What signs access tokens when no key ring is configured: a generated EdDSA
+    /// key (the default) or the HS256 secret (`JWT_ALGORITHM`).
+    pub algorithm: SigningAlgorithm,
+    /// Where the key ring lives (`JWT_KEYS_STORE`).
+    pub keys_store: KeysStore,
+    /// `SIGNING_KEY_ROTATION`: a new key this often (database store only); `None`: off.
+    pub rotation: Option<Duration>,
+    /// How often each instance re-reads a database key ring (`SIGNING_KEYS_REFRESH`).
+    pub keys_refresh: Duration,
+}
+
+/// The algorithm of generated signing keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SigningAlgorithm {
+    #[default]
+    EdDsa,
+    Es256,
+    Hs256,
+}
+
+impl SigningAlgorithm {
+    /// The JOSE name (`alg`), as key ring files and JWKs spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::EdDsa => "EdDSA",
+            Self::Es256 => "ES256",
+            Self::Hs256 => "HS256",
+        }
+    }
+}
+
+impl FromStr for SigningAlgorithm {
+    type Err = &'static str;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_uppercase().as_str() {
+            "EDDSA" => Ok(Self::EdDsa),
+            "ES256" => Ok(Self::Es256),
+            "HS256" => Ok(Self::Hs256),
+            _ => Err("use EdDSA, ES256 or HS256"),
+        }
+    }
+}
+
+/// Where signing keys are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KeysStore {
+    /// `JWT_KEYS_FILE`, or in development a file generated in `DATA_DIR`.
+    #[default]
+    File,
+    /// The `signing_keys` table, private parts encrypted with a key derived from
+    /// `JWT_SECRET`; every replica re-reads it.
+    Database,
+}
+
+impl FromStr for KeysStore {
+    type Err = &'static str;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "file" => Ok(Self::File),
+            "database" | "db" => Ok(Self::Database),
+            _ => Err("use file or database"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -192,6 +259,8 @@ pub struct RateLimitSettings {
     /// Every field that checks the caller's password again (`changePassword`, …), per
     /// user and per client IP.
     pub reauthenticate: Option<Quota>,
+    /// `POST /oauth/introspect`, per client IP (a resource server asks once per request).
+    pub introspect: Option<Quota>,
     /// IPv6 clients share per-IP limits by this prefix: one host usually holds a /64.
     pub ipv6_prefix_len: u8,
 }
@@ -266,6 +335,19 @@ impl Settings {
                 audience: vars
                     .raw("JWT_AUDIENCE")
                     .unwrap_or_else(|| "graphql-auth".into()),
+                algorithm: vars.parse("JWT_ALGORITHM", "EdDSA")?,
+                keys_store: vars.parse("JWT_KEYS_STORE", "file")?,
+                rotation: vars
+                    .raw("SIGNING_KEY_ROTATION")
+                    .filter(|v| v != "off")
+                    .map(|_| vars.lifetime("SIGNING_KEY_ROTATION", ""))
+                    .transpose()?,
+                // Rotation and retirement reach every replica within a minute.
+                keys_refresh: vars.duration_in(
+                    "SIGNING_KEYS_REFRESH",
+                    "30s",
+                    TEN_MS..=Duration::from_secs(60),
+                )?,
             },
             public_url,
             lifetimes: Lifetimes {
@@ -298,10 +380,12 @@ impl Settings {
                 resend_verification_email: vars
                     .quota("RATE_LIMIT_RESEND_VERIFICATION_EMAIL", "3/hour")?,
                 reauthenticate: vars.quota("RATE_LIMIT_REAUTHENTICATE", "10/hour")?,
+                introspect: vars.quota("RATE_LIMIT_INTROSPECT", "1000/sec")?,
                 // Shorter than a /32, one limit would span several providers' customers.
                 ipv6_prefix_len: vars.count_in("RATE_LIMIT_IPV6_PREFIX", "64", 32..=128)?,
             },
             metrics_token: vars.raw("METRICS_TOKEN"),
+            introspection_token: vars.raw("INTROSPECTION_TOKEN").map(SecretString::from),
             geoip_db: vars.raw("GEOIP_DB").map(PathBuf::from),
             redis_url: vars.raw("REDIS_URL"),
             redis_key_prefix: vars
@@ -651,6 +735,7 @@ pub fn check(settings: &Settings) -> Vec<(Severity, String)> {
             limits.resend_verification_email,
         ),
         ("RATE_LIMIT_REAUTHENTICATE", limits.reauthenticate),
+        ("RATE_LIMIT_INTROSPECT", limits.introspect),
     ] {
         if quota.is_none() {
             add(

@@ -39,10 +39,12 @@ pub enum Operation {
     ResendVerificationEmail,
     /// A field that checks the signed-in caller's password again.
     Reauthenticate,
+    /// `POST /oauth/introspect`.
+    Introspect,
 }
 
 impl Operation {
-    const ALL: [Self; 8] = [
+    const ALL: [Self; 9] = [
         Self::Login,
         Self::Register,
         Self::Refresh,
@@ -51,6 +53,7 @@ impl Operation {
         Self::VerifyEmail,
         Self::ResendVerificationEmail,
         Self::Reauthenticate,
+        Self::Introspect,
     ];
 
     pub fn name(self) -> &'static str {
@@ -63,6 +66,7 @@ impl Operation {
             Self::VerifyEmail => "verify_email",
             Self::ResendVerificationEmail => "resend_verification_email",
             Self::Reauthenticate => "reauthenticate",
+            Self::Introspect => "introspect",
         }
     }
 
@@ -76,6 +80,7 @@ impl Operation {
             Self::VerifyEmail => settings.verify_email,
             Self::ResendVerificationEmail => settings.resend_verification_email,
             Self::Reauthenticate => settings.reauthenticate,
+            Self::Introspect => settings.introspect,
         }
     }
 }
@@ -479,6 +484,7 @@ mod tests {
             verify_email: None,
             resend_verification_email: None,
             reauthenticate: None,
+            introspect: None,
             ipv6_prefix_len: 64,
         }
     }
