@@ -159,9 +159,9 @@ impl AuthService {
         self.0.geoip.as_ref()?.locate(ip.parse().ok()?)
     }
 
-    /// The public signing keys as a JSON Web Key Set.
-    pub fn jwks(&self) -> &serde_json::Value {
-        self.0.access_tokens.jwks()
+    /// The public signing keys as a JSON Web Key Set, serialized, with its `ETag`.
+    pub fn published_keys(&self) -> Arc<tokens::PublishedKeys> {
+        self.0.access_tokens.published_keys()
     }
 
     pub fn pool_stats(&self) -> Option<crate::store::PoolStats> {

@@ -49,6 +49,27 @@ pub struct VerifiedAccess {
     pub credential_epoch: i32,
 }
 
+/// The JSON Web Key Set as served: its bytes and an entity tag naming them, so
+/// verifiers that cache it can ask whether it changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedKeys {
+    pub body: String,
+    /// A strong validator: `"` + the first 16 bytes of the body's SHA-256, in hex + `"`.
+    pub etag: String,
+}
+
+impl PublishedKeys {
+    pub fn of(jwks: &Value) -> Self {
+        let body = jwks.to_string();
+        let digest = Sha256::digest(body.as_bytes());
+        let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+        Self {
+            body,
+            etag: format!("\"{hex}\""),
+        }
+    }
+}
+
 /// A freshly signed access token.
 #[derive(Debug, Clone)]
 pub struct IssuedAccess {
@@ -68,7 +89,7 @@ pub struct AccessTokens {
     encoding: EncodingKey,
     verifying: HashMap<String, VerificationKey>,
     /// The public keys, for `/.well-known/jwks.json`.
-    jwks: Value,
+    published: std::sync::Arc<PublishedKeys>,
     issuer: String,
     audience: String,
     ttl: Duration,
@@ -116,7 +137,7 @@ impl AccessTokens {
             algorithm: current.algorithm,
             encoding: current.encoding,
             verifying,
-            jwks,
+            published: std::sync::Arc::new(PublishedKeys::of(&jwks)),
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
             ttl,
@@ -124,8 +145,8 @@ impl AccessTokens {
     }
 
     /// The JSON Web Key Set of the asymmetric keys (empty for HS256).
-    pub fn jwks(&self) -> &Value {
-        &self.jwks
+    pub fn published_keys(&self) -> std::sync::Arc<PublishedKeys> {
+        self.published.clone()
     }
 
     pub fn issue(

@@ -9,8 +9,12 @@ pub async fn live() -> &'static str {
 }
 
 /// `/.well-known/jwks.json`: the public keys that verify access tokens.
-pub async fn jwks(State(state): State<AppState>) -> axum::Json<serde_json::Value> {
-    axum::Json(state.auth.jwks().clone())
+pub async fn jwks(State(state): State<AppState>) -> impl axum::response::IntoResponse {
+    let keys = state.auth.published_keys();
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        keys.body.clone(),
+    )
 }
 
 /// 200 only while the database answers.
