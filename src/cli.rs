@@ -10,8 +10,8 @@ use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand};
 
 use crate::{
-    auth::AuthService,
-    config::Settings,
+    auth::{AuthService, signing},
+    config::{KeysStore, Settings, SigningAlgorithm},
     graphql,
     startup::{self, Application},
     telemetry,
@@ -50,15 +50,16 @@ enum Command {
     VerifyAuditChain,
     /// Print what the effective configuration leaves unsafe; exit 1 if anything is.
     CheckConfig,
-    /// Add a new signing key to the key ring (JWT_KEYS_FILE, or DATA_DIR/jwt-keys.json)
-    /// and make it current; earlier keys keep verifying. Restart servers to use it.
+    /// Add a new signing key to the key ring (JWT_KEYS_STORE=database, JWT_KEYS_FILE,
+    /// or DATA_DIR/jwt-keys.json) and make it current; earlier keys keep verifying.
+    /// Running servers pick it up within SIGNING_KEYS_REFRESH.
     RotateSigningKey {
-        /// HS256, EdDSA or ES256.
-        #[arg(long, default_value = "EdDSA")]
-        alg: String,
+        /// EdDSA, ES256 or HS256; JWT_ALGORITHM when left out.
+        #[arg(long)]
+        alg: Option<SigningAlgorithm>,
     },
-    /// Remove a key from the key ring: tokens it signed stop working once servers
-    /// restart; refresh tokens are unaffected, so clients just refresh.
+    /// Remove a key from the key ring: tokens it signed stop working at the servers'
+    /// next refresh; refresh tokens are unaffected, so clients just refresh.
     RetireSigningKey {
         #[arg(long)]
         kid: String,
@@ -99,18 +100,8 @@ impl Cli {
             } => create_user(&settings, &username, &email, staff).await,
             Command::VerifyAuditChain => verify_audit_chain(&settings).await,
             Command::CheckConfig => check_config(&settings),
-            Command::RotateSigningKey { alg } => {
-                let path = key_ring_path(&settings);
-                let kid = crate::auth::key_ring::rotate(&path, &alg)?;
-                println!("{kid} is now the current key in {}", path.display());
-                Ok(())
-            }
-            Command::RetireSigningKey { kid } => {
-                let path = key_ring_path(&settings);
-                crate::auth::key_ring::retire(&path, &kid)?;
-                println!("retired {kid} from {}", path.display());
-                Ok(())
-            }
+            Command::RotateSigningKey { alg } => rotate_signing_key(&settings, alg).await,
+            Command::RetireSigningKey { kid } => retire_signing_key(&settings, &kid).await,
             Command::IssueVerificationTokens => issue_verification_tokens(&settings).await,
             Command::ImportDjangoUsers { file } => import_django_users(&settings, &file).await,
             Command::ExportSchema => unreachable!("handled above"),
@@ -153,12 +144,76 @@ async fn create_user(
     }
 }
 
-fn key_ring_path(settings: &Settings) -> std::path::PathBuf {
+/// Adds a signing key to the configured store. A database key is published at once
+/// and signs after one `SIGNING_KEYS_REFRESH`, when every replica has read it.
+async fn rotate_signing_key(
+    settings: &Settings,
+    alg: Option<SigningAlgorithm>,
+) -> anyhow::Result<()> {
+    let algorithm = alg.unwrap_or(settings.jwt.algorithm);
+    let refresh = humantime::format_duration(settings.jwt.keys_refresh);
+    match settings.jwt.keys_store {
+        KeysStore::Database => {
+            let keys = database_keys(settings).await?;
+            let signs_from = chrono::Utc::now() + settings.jwt.keys_refresh;
+            let (kid, signs_from) = keys.rotate(algorithm, signs_from).await?;
+            println!("{kid} is published now and signs from {signs_from} on every instance");
+        }
+        KeysStore::File => {
+            let path = key_ring_file(settings);
+            let kid = signing::file::rotate(&path, algorithm)?;
+            println!(
+                "{kid} is now the current key in {}; servers read it within {refresh}",
+                path.display()
+            );
+            if settings.jwt.keys_file.is_none() && settings.jwt.algorithm == SigningAlgorithm::Hs256
+            {
+                eprintln!(
+                    "note: with JWT_ALGORITHM=HS256 and no JWT_KEYS_FILE, servers sign with \
+                     JWT_SECRET and do not read this file"
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Withdraws a key: tokens it signed stop verifying at every server's next refresh.
+async fn retire_signing_key(settings: &Settings, kid: &str) -> anyhow::Result<()> {
+    match settings.jwt.keys_store {
+        KeysStore::Database => {
+            database_keys(settings)
+                .await?
+                .retire(kid, chrono::Utc::now())
+                .await?;
+            println!("retired {kid} from the database");
+        }
+        KeysStore::File => {
+            let path = key_ring_file(settings);
+            signing::file::retire(&path, kid)?;
+            println!("retired {kid} from {}", path.display());
+        }
+    }
+    Ok(())
+}
+
+fn key_ring_file(settings: &Settings) -> std::path::PathBuf {
     settings
         .jwt
         .keys_file
         .clone()
-        .unwrap_or_else(|| settings.data_dir.join("jwt-keys.json"))
+        .unwrap_or_else(|| signing::development_ring(settings))
+}
+
+async fn database_keys(settings: &Settings) -> anyhow::Result<signing::database::DatabaseKeys> {
+    let db = startup::connect(settings).await?;
+    startup::migrate(&db).await?;
+    let secret = crate::auth::server_secret::load_server_secret(settings)?;
+    Ok(signing::database::DatabaseKeys::new(
+        db,
+        &secret,
+        settings.lifetimes.access_token,
+    ))
 }
 
 fn check_config(settings: &Settings) -> anyhow::Result<()> {

@@ -126,8 +126,11 @@ pub struct JwtSettings {
     pub keys_store: KeysStore,
     /// `SIGNING_KEY_ROTATION`: a new key this often (database store only); `None`: off.
     pub rotation: Option<Duration>,
-    /// How often each instance re-reads a database key ring (`SIGNING_KEYS_REFRESH`).
+    /// How often each instance re-reads its key ring (`SIGNING_KEYS_REFRESH`).
     pub keys_refresh: Duration,
+    /// A key made by scheduled rotation is published this long before it signs
+    /// (`SIGNING_KEY_PUBLISH_AHEAD`): the JWKS `max-age`, so cached key sets have it.
+    pub publish_ahead: Duration,
 }
 
 /// The algorithm of generated signing keys.
@@ -348,6 +351,7 @@ impl Settings {
                     "30s",
                     TEN_MS..=Duration::from_secs(60),
                 )?,
+                publish_ahead: vars.duration_at_most("SIGNING_KEY_PUBLISH_AHEAD", "5m")?,
             },
             public_url,
             lifetimes: Lifetimes {

@@ -22,10 +22,10 @@ use tokio::{net::TcpListener, sync::watch};
 use crate::{
     auth::{
         AuthParts, AuthService, Policy,
-        key_ring::{self, SigningKey},
-        keys,
         password::PasswordHasher,
         rate_limit::RateLimiter,
+        server_secret,
+        signing::{KeyRefresher, KeySource, database::Rotation},
         tokens::{AccessTokens, OneTimeTokens, RefreshTokens},
     },
     config::Settings,
@@ -41,6 +41,7 @@ pub struct Application {
     db: DatabaseConnection,
     statements: Arc<AtomicU64>,
     mail_worker: OutboxWorker,
+    key_refresher: KeyRefresher,
     auth: AuthService,
     shutdown_timeout: Duration,
 }
@@ -56,8 +57,8 @@ impl Application {
             counter.fetch_add(1, Ordering::Relaxed);
             metrics::counter!("db_statements_total").increment(1);
         });
-        let secret = keys::load_server_secret(settings)?;
-        let auth = auth_service_with(settings, db.clone(), &secret).await?;
+        let secret = server_secret::load_server_secret(settings)?;
+        let (auth, key_refresher) = auth_service_with(settings, db.clone(), &secret).await?;
         auth.spawn_pruning(settings.audit_retention);
         let learning = auth.clone();
         tokio::spawn(async move {
@@ -92,6 +93,7 @@ impl Application {
             db,
             statements,
             mail_worker,
+            key_refresher,
             auth,
             shutdown_timeout: settings.shutdown_timeout,
         })
@@ -122,6 +124,7 @@ impl Application {
             router,
             db,
             mail_worker,
+            key_refresher,
             auth,
             shutdown_timeout,
             statements: _,
@@ -142,7 +145,11 @@ impl Application {
             served
         };
         let work = async move {
-            let (served, ()) = tokio::join!(server, mail_worker.run(worker_stop));
+            let (served, (), ()) = tokio::join!(
+                server,
+                mail_worker.run(worker_stop.clone()),
+                key_refresher.run(worker_stop)
+            );
             served.context("serving HTTP")?;
             // Waits for connections still checked out: inside the deadline too.
             db.close().await.context("closing the database pool")
@@ -228,43 +235,52 @@ pub async fn auth_service(
     settings: &Settings,
     db: DatabaseConnection,
 ) -> anyhow::Result<AuthService> {
-    auth_service_with(settings, db, &keys::load_server_secret(settings)?).await
+    let secret = server_secret::load_server_secret(settings)?;
+    Ok(auth_service_with(settings, db, &secret).await?.0)
 }
 
+/// The auth flows, and what keeps their signing keys current.
 async fn auth_service_with(
     settings: &Settings,
     db: DatabaseConnection,
     secret: &SecretString,
-) -> anyhow::Result<AuthService> {
+) -> anyhow::Result<(AuthService, KeyRefresher)> {
     let limiter = match &settings.redis_url {
         Some(url) => {
             RateLimiter::redis(settings.rate_limits, url, &settings.redis_key_prefix).await?
         }
         None => RateLimiter::in_memory(settings.rate_limits),
     };
-    Ok(AuthService::new(AuthParts {
+    let jwt = &settings.jwt;
+    let source = KeySource::from_settings(settings, secret, &db)?;
+    let access_tokens = Arc::new(AccessTokens::new(
+        source.load(jwt.algorithm).await?,
+        &jwt.issuer,
+        &jwt.audience,
+        settings.lifetimes.access_token,
+    ));
+    let key_refresher = KeyRefresher {
+        source,
+        tokens: access_tokens.clone(),
+        algorithm: jwt.algorithm,
+        interval: jwt.keys_refresh,
+        rotation: jwt.rotation.map(|every| Rotation {
+            every,
+            // Every replica has read the new key before any signs with it.
+            publish_ahead: jwt.publish_ahead.max(jwt.keys_refresh),
+        }),
+    };
+    let auth = AuthService::new(AuthParts {
         db,
         hasher: PasswordHasher::new(settings.password_hash_concurrency)?,
-        access_tokens: AccessTokens::new(
-            signing_keys(settings, secret)?,
-            &settings.jwt.issuer,
-            &settings.jwt.audience,
-            settings.lifetimes.access_token,
-        ),
+        access_tokens,
         refresh_tokens: RefreshTokens::new(secret),
         limiter,
         one_time_tokens: OneTimeTokens::new(secret),
         policy: Policy::from_settings(settings),
         geoip: settings.geoip_db.as_deref().map(GeoIp::open).transpose()?,
-    }))
-}
-
-/// The key ring from `JWT_KEYS_FILE`, or the one HS256 key of the server secret.
-fn signing_keys(settings: &Settings, secret: &SecretString) -> anyhow::Result<Vec<SigningKey>> {
-    match &settings.jwt.keys_file {
-        Some(path) => key_ring::load(path),
-        None => Ok(vec![SigningKey::hs256(secret)]),
-    }
+    });
+    Ok((auth, key_refresher))
 }
 
 /// Completes on SIGTERM or ctrl-c.

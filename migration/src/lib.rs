@@ -11,6 +11,7 @@ mod m20261125_000005_create_login_attempts;
 mod m20261125_000006_create_security_events;
 mod m20261125_000007_add_detail_to_mail_outbox;
 mod m20261202_000008_add_credential_epoch_to_users;
+mod m20261203_000009_create_signing_keys;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000006_create_security_events::Migration),
             Box::new(m20261125_000007_add_detail_to_mail_outbox::Migration),
             Box::new(m20261202_000008_add_credential_epoch_to_users::Migration),
+            Box::new(m20261203_000009_create_signing_keys::Migration),
         ]
     }
 }

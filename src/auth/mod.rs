@@ -5,16 +5,16 @@ mod audit;
 mod background;
 pub mod django_import;
 mod error;
-pub mod key_ring;
-pub mod keys;
 mod maintenance;
 pub mod password;
 mod password_check;
 pub mod rate_limit;
 mod recovery;
+pub mod server_secret;
 mod session_cache;
 mod sessions;
 mod sign_in;
+pub mod signing;
 mod staff;
 pub mod tokens;
 mod trail_writer;
@@ -97,7 +97,7 @@ pub struct AuthService(Arc<Inner>);
 pub struct AuthParts {
     pub db: DatabaseConnection,
     pub hasher: PasswordHasher,
-    pub access_tokens: AccessTokens,
+    pub access_tokens: Arc<AccessTokens>,
     pub refresh_tokens: RefreshTokens,
     pub limiter: RateLimiter,
     pub one_time_tokens: OneTimeTokens,
@@ -108,7 +108,7 @@ pub struct AuthParts {
 struct Inner {
     db: DatabaseConnection,
     hasher: PasswordHasher,
-    access_tokens: AccessTokens,
+    access_tokens: Arc<AccessTokens>,
     refresh_tokens: RefreshTokens,
     limiter: RateLimiter,
     one_time_tokens: OneTimeTokens,

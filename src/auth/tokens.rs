@@ -1,6 +1,10 @@
 //! Access tokens (JWT, verified with the algorithm pinned), opaque refresh tokens, and
 //! the one-time tokens of password-reset and verification links.
-use std::{collections::HashMap, time::Duration};
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use anyhow::Context as _;
+use arc_swap::ArcSwap;
+use tokio::sync::Notify;
 
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
@@ -13,14 +17,14 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::key_ring::SigningKey;
+use super::signing::{RingKey, SigningKey};
 use crate::{
     domain::{SessionId, TokenId, UserId},
     store::one_time_tokens::TokenPurpose,
 };
 
 /// At most this much clock skew is forgiven on `exp` (jsonwebtoken's default is 60 s).
-const LEEWAY_SECS: u64 = 5;
+pub const CLOCK_LEEWAY: Duration = Duration::from_secs(5);
 const ACCESS: &str = "access";
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -82,14 +86,27 @@ struct VerificationKey {
     validation: Validation,
 }
 
-/// Signs with the current key; verifies with whichever key the token's `kid` names.
-pub struct AccessTokens {
+/// One state of the key ring, swapped whole when the ring changes.
+struct KeySet {
+    /// Keys that may sign, newest `signs_from` first.
+    signers: Vec<Signer>,
+    verifying: HashMap<String, VerificationKey>,
+    published: Arc<PublishedKeys>,
+}
+
+struct Signer {
     kid: String,
     algorithm: Algorithm,
     encoding: EncodingKey,
-    verifying: HashMap<String, VerificationKey>,
-    /// The public keys, for `/.well-known/jwks.json`.
-    published: std::sync::Arc<PublishedKeys>,
+    signs_from: DateTime<Utc>,
+}
+
+/// Signs with the ring's current key; verifies with whichever key the token's `kid`
+/// names. The ring can be replaced while tokens are issued and verified.
+pub struct AccessTokens {
+    keys: ArcSwap<KeySet>,
+    /// Woken by a token whose `kid` is unknown: the ring may have rotated elsewhere.
+    unknown_key: Notify,
     issuer: String,
     audience: String,
     ttl: Duration,
@@ -97,56 +114,86 @@ pub struct AccessTokens {
 
 impl AccessTokens {
     pub fn hs256(secret: &SecretString, issuer: &str, audience: &str, ttl: Duration) -> Self {
-        Self::new(vec![SigningKey::hs256(secret)], issuer, audience, ttl)
+        Self::new(
+            vec![RingKey::signing(SigningKey::hs256(secret))],
+            issuer,
+            audience,
+            ttl,
+        )
     }
 
-    /// `keys[0]` signs; every key verifies the tokens that name it, with the algorithm
-    /// it was made for.
-    pub fn new(keys: Vec<SigningKey>, issuer: &str, audience: &str, ttl: Duration) -> Self {
-        let jwks = json!({ "keys": keys.iter().filter_map(|k| k.jwk.clone()).collect::<Vec<_>>() });
-        let mut keys = keys.into_iter();
-        let current = keys.next().expect("a key ring has a current key");
-        let validation = |algorithm| {
-            let mut validation = Validation::new(algorithm);
-            validation.leeway = LEEWAY_SECS;
-            validation.validate_exp = true;
-            validation.set_issuer(&[issuer]);
-            validation.set_audience(&[audience]);
-            validation.set_required_spec_claims(&["exp", "iat", "sub", "iss", "aud"]);
-            validation
-        };
-        let mut verifying = HashMap::new();
-        verifying.insert(
-            current.kid.clone(),
-            VerificationKey {
-                key: current.decoding,
-                validation: validation(current.algorithm),
-            },
-        );
-        for key in keys {
-            verifying.insert(
-                key.kid,
-                VerificationKey {
-                    key: key.decoding,
-                    validation: validation(key.algorithm),
-                },
-            );
-        }
-        Self {
-            kid: current.kid,
-            algorithm: current.algorithm,
-            encoding: current.encoding,
-            verifying,
-            published: std::sync::Arc::new(PublishedKeys::of(&jwks)),
+    pub fn new(keys: Vec<RingKey>, issuer: &str, audience: &str, ttl: Duration) -> Self {
+        let tokens = Self {
+            keys: ArcSwap::from_pointee(KeySet {
+                signers: Vec::new(),
+                verifying: HashMap::new(),
+                published: Arc::new(PublishedKeys::of(&json!({ "keys": [] }))),
+            }),
+            unknown_key: Notify::new(),
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
             ttl,
-        }
+        };
+        tokens.replace_keys(keys);
+        tokens
     }
 
-    /// The JSON Web Key Set of the asymmetric keys (empty for HS256).
-    pub fn published_keys(&self) -> std::sync::Arc<PublishedKeys> {
-        self.published.clone()
+    /// Takes a new state of the ring: every key verifies the tokens that name it, with
+    /// the algorithm it was made for. A ring without a key that may sign is refused
+    /// (the one in use stays).
+    pub fn replace_keys(&self, keys: Vec<RingKey>) {
+        if keys.iter().all(|k| k.signs_from.is_none()) {
+            tracing::error!("a key ring without a signing key was ignored");
+            return;
+        }
+        let jwks =
+            json!({ "keys": keys.iter().filter_map(|k| k.key.jwk.clone()).collect::<Vec<_>>() });
+        let published = PublishedKeys::of(&jwks);
+        let mut signers = Vec::new();
+        let mut verifying = HashMap::new();
+        for RingKey { key, signs_from } in keys {
+            verifying.insert(
+                key.kid.clone(),
+                VerificationKey {
+                    key: key.decoding,
+                    validation: self.validation(key.algorithm),
+                },
+            );
+            if let Some(signs_from) = signs_from {
+                signers.push(Signer {
+                    kid: key.kid,
+                    algorithm: key.algorithm,
+                    encoding: key.encoding,
+                    signs_from,
+                });
+            }
+        }
+        signers.sort_by(|a, b| b.signs_from.cmp(&a.signs_from));
+        self.keys.store(Arc::new(KeySet {
+            signers,
+            verifying,
+            published: Arc::new(published),
+        }));
+    }
+
+    fn validation(&self, algorithm: Algorithm) -> Validation {
+        let mut validation = Validation::new(algorithm);
+        validation.leeway = CLOCK_LEEWAY.as_secs();
+        validation.validate_exp = true;
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.audience]);
+        validation.set_required_spec_claims(&["exp", "iat", "sub", "iss", "aud"]);
+        validation
+    }
+
+    /// The JSON Web Key Set of the asymmetric keys (empty for HS256), as served.
+    pub fn published_keys(&self) -> Arc<PublishedKeys> {
+        self.keys.load().published.clone()
+    }
+
+    /// Completes when a token named a key this instance does not know.
+    pub async fn unknown_key_seen(&self) {
+        self.unknown_key.notified().await;
     }
 
     pub fn issue(
@@ -169,9 +216,17 @@ impl AccessTokens {
             token_type: ACCESS.to_owned(),
             credential_epoch,
         };
-        let mut header = Header::new(self.algorithm);
-        header.kid = Some(self.kid.clone());
-        let token = jsonwebtoken::encode(&header, &claims, &self.encoding)?;
+        let keys = self.keys.load();
+        // The newest key whose time has come; before any has, the earliest.
+        let signer = keys
+            .signers
+            .iter()
+            .find(|s| s.signs_from <= now)
+            .or(keys.signers.last())
+            .context("no signing key")?;
+        let mut header = Header::new(signer.algorithm);
+        header.kid = Some(signer.kid.clone());
+        let token = jsonwebtoken::encode(&header, &claims, &signer.encoding)?;
         Ok(IssuedAccess { token, expires_at })
     }
 
@@ -179,7 +234,12 @@ impl AccessTokens {
     /// token claims), `exp`, `iss`, `aud`, and that it is an access token.
     pub fn verify(&self, token: &str) -> Option<VerifiedAccess> {
         let header = jsonwebtoken::decode_header(token).ok()?;
-        let key = self.verifying.get(header.kid.as_deref()?)?;
+        let kid = header.kid?;
+        let keys = self.keys.load();
+        let Some(key) = keys.verifying.get(&kid) else {
+            self.unknown_key.notify_one();
+            return None;
+        };
         let data = jsonwebtoken::decode::<AccessClaims>(token, &key.key, &key.validation).ok()?;
         let claims = data.claims;
         if claims.token_type != ACCESS || claims.user_id != claims.sub {

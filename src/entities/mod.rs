@@ -5,4 +5,5 @@ pub mod mail_outbox;
 pub mod one_time_token;
 pub mod security_event;
 pub mod session;
+pub mod signing_key;
 pub mod user;

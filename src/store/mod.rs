@@ -5,6 +5,7 @@ pub mod lockout;
 pub mod one_time_tokens;
 pub mod outbox;
 pub mod sessions;
+pub mod signing_keys;
 pub mod users;
 
 use sea_orm::{DbErr, SqlErr};

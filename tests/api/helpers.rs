@@ -198,7 +198,12 @@ pub async fn spawn_app_on(db: TestDatabase, overrides: &[(&str, &str)]) -> TestA
 /// Another instance of the service on `first`'s database, as a second replica would
 /// be. Keep `first` alive for as long as this one runs.
 pub async fn spawn_replica(first: &TestApp, overrides: &[(&str, &str)]) -> TestApp {
-    start(None, first.db_url.clone(), overrides).await
+    // Replicas sign with the same keys: the ring the first one generated.
+    let ring = first._data_dir.path().join("jwt-keys.json");
+    let ring = ring.to_string_lossy();
+    let mut settings = vec![("JWT_KEYS_FILE", &*ring)];
+    settings.extend_from_slice(overrides);
+    start(None, first.db_url.clone(), &settings).await
 }
 
 async fn start(db: Option<TestDatabase>, db_url: String, overrides: &[(&str, &str)]) -> TestApp {

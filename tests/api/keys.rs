@@ -91,8 +91,43 @@ fn verify_with_jwks(token: &str, jwks: &Value) -> Claims<Value> {
 
 #[tokio::test]
 async fn hs256_publishes_an_empty_key_set() {
-    let app = crate::helpers::spawn_app(Backend::Sqlite).await;
+    let app = spawn_app_with(Backend::Sqlite, &[("JWT_ALGORITHM", "HS256")]).await;
     assert_eq!(jwks(&app).await, serde_json::json!({ "keys": [] }));
+    let me = app.register("amina").await;
+    assert_eq!(header(&me.access)["alg"], "HS256");
+}
+
+#[tokio::test]
+async fn by_default_development_signs_with_a_generated_eddsa_key_it_keeps() {
+    let app = crate::helpers::spawn_app(Backend::Sqlite).await;
+    let published = jwks(&app).await;
+    let keys = published["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 1, "{published}");
+    assert_eq!(keys[0]["kty"], "OKP");
+    assert_eq!(keys[0]["alg"], "EdDSA");
+    let me = app.register("amina").await;
+    assert_eq!(header(&me.access)["alg"], "EdDSA");
+    assert_eq!(header(&me.access)["kid"], keys[0]["kid"]);
+    let claims = verify_with_jwks(&me.access, &published);
+    assert_eq!(claims.custom["sub"], me.user_id.as_str());
+    // The key is kept in DATA_DIR: an instance reading that ring verifies its tokens.
+    let again = spawn_replica(&app, &[]).await;
+    assert_eq!(jwks(&again).await, published);
+    assert_eq!(again.whoami(&me.access).await, Ok(me.user_id));
+}
+
+#[tokio::test]
+async fn production_refuses_to_generate_a_signing_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = crate::helpers::test_settings(
+        "sqlite::memory:",
+        dir.path(),
+        &[("APP_ENV", "production"), ("MAIL_TO_LOG", "true")],
+    );
+    let refused = graphql_auth::startup::Application::build(&settings).await;
+    let message = format!("{:#}", refused.err().expect("production refuses to start"));
+    assert!(message.contains("JWT_KEYS_FILE"), "{message}");
+    assert!(!dir.path().join("jwt-keys.json").exists());
 }
 
 #[tokio::test]

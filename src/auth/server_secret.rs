@@ -1,4 +1,5 @@
-//! Where the server secret comes from: configuration, or in development a key
+//! The server secret: it keys refresh, reset and verification tokens (and seals
+//! signing keys kept in the database). From `JWT_SECRET`, or in development a secret
 //! generated once and kept in `DATA_DIR`.
 use std::{fs, io::Write, path::Path};
 
@@ -52,7 +53,7 @@ fn development_secret(data_dir: &Path) -> anyhow::Result<SecretString> {
     Ok(SecretString::from(secret))
 }
 
-pub(super) fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+pub(crate) fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     let mut options = fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
