@@ -720,6 +720,23 @@ pub fn check(settings: &Settings) -> Vec<(Severity, String)> {
         ),
         Some(_) => {}
     }
+    let jwt = &settings.jwt;
+    if jwt.keys_store == KeysStore::File && jwt.keys_file.is_none() {
+        match jwt.algorithm {
+            SigningAlgorithm::Hs256 => add(
+                Note,
+                "JWT_ALGORITHM=HS256: every service that checks access tokens needs JWT_SECRET",
+            ),
+            _ if production => add(
+                Unsafe,
+                "no JWT_KEYS_FILE or JWT_KEYS_STORE=database: production will refuse to start",
+            ),
+            _ => add(
+                Note,
+                "no JWT_KEYS_FILE: a development signing key is generated in DATA_DIR",
+            ),
+        }
+    }
     let limits = &settings.rate_limits;
     for (name, quota) in [
         ("RATE_LIMIT_LOGIN", limits.login),
@@ -892,8 +909,38 @@ mod tests {
         ]);
         assert!(
             found.iter().any(|m| m.contains("SMTP_URL"))
-                && found.iter().any(|m| m.contains("https")),
+                && found.iter().any(|m| m.contains("https"))
+                && found.iter().any(|m| m.contains("JWT_KEYS_FILE")),
             "{found:?}"
+        );
+        let with_keys = unsafe_findings(&[
+            ("APP_ENV", "production"),
+            ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            ("JWT_KEYS_STORE", "database"),
+        ]);
+        assert!(!with_keys.iter().any(|m| m.contains("JWT_KEYS_FILE")));
+    }
+
+    #[test]
+    fn signing_settings_have_the_contract_defaults_and_refuse_the_rest() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.jwt.algorithm, SigningAlgorithm::EdDsa);
+        assert_eq!(s.jwt.keys_store, KeysStore::File);
+        assert_eq!(s.jwt.rotation, None);
+        assert_eq!(s.jwt.keys_refresh, Duration::from_secs(30));
+        let s = settings(&[("JWT_ALGORITHM", "hs256"), ("SIGNING_KEY_ROTATION", "30d")]).unwrap();
+        assert_eq!(s.jwt.algorithm, SigningAlgorithm::Hs256);
+        assert_eq!(s.jwt.rotation, Some(Duration::from_secs(30 * 86_400)));
+        assert_eq!(refused("JWT_ALGORITHM", "none"), "JWT_ALGORITHM");
+        assert_eq!(refused("JWT_ALGORITHM", "RS256"), "JWT_ALGORITHM");
+        assert_eq!(refused("JWT_KEYS_STORE", "vault"), "JWT_KEYS_STORE");
+        assert_eq!(
+            refused("SIGNING_KEY_ROTATION", "0s"),
+            "SIGNING_KEY_ROTATION"
+        );
+        assert_eq!(
+            refused("SIGNING_KEYS_REFRESH", "2m"),
+            "SIGNING_KEYS_REFRESH"
         );
     }
 

@@ -168,7 +168,7 @@ impl AccessTokens {
                 });
             }
         }
-        signers.sort_by(|a, b| b.signs_from.cmp(&a.signs_from));
+        signers.sort_by_key(|s| std::cmp::Reverse(s.signs_from));
         self.keys.store(Arc::new(KeySet {
             signers,
             verifying,

@@ -199,7 +199,7 @@ pub async fn spawn_app_on(db: TestDatabase, overrides: &[(&str, &str)]) -> TestA
 /// be. Keep `first` alive for as long as this one runs.
 pub async fn spawn_replica(first: &TestApp, overrides: &[(&str, &str)]) -> TestApp {
     // Replicas sign with the same keys: the ring the first one generated.
-    let ring = first._data_dir.path().join("jwt-keys.json");
+    let ring = first.key_ring_path();
     let ring = ring.to_string_lossy();
     let mut settings = vec![("JWT_KEYS_FILE", &*ring)];
     settings.extend_from_slice(overrides);
@@ -266,6 +266,11 @@ impl TestApp {
 
     pub fn database_url(&self) -> &str {
         &self.db_url
+    }
+
+    /// The development key ring this instance generated (unless told to use another).
+    pub fn key_ring_path(&self) -> std::path::PathBuf {
+        self._data_dir.path().join("jwt-keys.json")
     }
 
     /// Shuts the server down as SIGTERM would (requests and the mail being sent are

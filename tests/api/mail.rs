@@ -204,7 +204,7 @@ async fn production_refuses_to_write_mail_to_the_log_unless_asked() {
     let build = |overrides: &'static [(&'static str, &'static str)]| async move {
         let db = TestDatabase::new(Backend::Sqlite).await;
         let data_dir = tempfile::tempdir().expect("temp dir");
-        let mut all = vec![("APP_ENV", "production")];
+        let mut all = vec![("APP_ENV", "production"), ("JWT_KEYS_STORE", "database")];
         all.extend_from_slice(overrides);
         let result = Application::build(&test_settings(&db.url, data_dir.path(), &all)).await;
         result.err().map(|err| format!("{err:#}"))

@@ -15,6 +15,7 @@ mod fuzz;
 mod hardening;
 mod hostile;
 mod http;
+mod key_store;
 mod keys;
 mod limits_state;
 mod logs;

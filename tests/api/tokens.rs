@@ -24,17 +24,26 @@ fn part(token: &str, index: usize) -> Value {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(raw).unwrap()).unwrap()
 }
 
-/// Signs `claims` with our real secret and kid, for claims we choose.
-fn sign_with_our_key(genuine: &str, claims: &Value) -> String {
+/// Signs `claims` with the server's real private key (read from its key ring) and kid,
+/// for claims we choose.
+fn sign_with_our_key(app: &TestApp, genuine: &str, claims: &Value) -> String {
     let kid = part(genuine, 0)["kid"].as_str().unwrap().to_owned();
-    let mut header = Header::new(Algorithm::HS256);
+    let ring: Value =
+        serde_json::from_str(&std::fs::read_to_string(app.key_ring_path()).unwrap()).unwrap();
+    let entry = ring["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kid"] == kid.as_str())
+        .unwrap();
+    assert_eq!(entry["alg"], "EdDSA");
+    let pem = entry["private_key"].as_str().unwrap();
+    let mut header = Header::new(Algorithm::EdDSA);
     header.kid = Some(kid);
-    jsonwebtoken::encode(
-        &header,
-        claims,
-        &EncodingKey::from_secret(JWT_SECRET.as_bytes()),
-    )
-    .unwrap()
+    use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
+    let key = ed25519_dalek::SigningKey::from_pkcs8_pem(pem).unwrap();
+    let der = key.to_pkcs8_der().unwrap();
+    jsonwebtoken::encode(&header, claims, &EncodingKey::from_ed_der(der.as_bytes())).unwrap()
 }
 
 async fn signed_in(app: &TestApp) -> Tokens {
@@ -47,7 +56,7 @@ async fn a_genuine_access_token_is_accepted(backend: Backend) {
     assert_eq!(app.whoami(&tokens.access).await, Ok(tokens.user_id.clone()));
     let header = part(&tokens.access, 0);
     let claims = part(&tokens.access, 1);
-    assert_eq!(header["alg"], "HS256");
+    assert_eq!(header["alg"], "EdDSA");
     assert!(header["kid"].as_str().is_some_and(|k| !k.is_empty()));
     assert_eq!(claims["iss"], "http://auth.test");
     assert_eq!(claims["aud"], "graphql-auth");
@@ -104,14 +113,40 @@ async fn a_token_signed_with_another_key_is_rejected(backend: Backend) {
     let tokens = signed_in(&app).await;
     let claims = part(&tokens.access, 1);
     let kid = part(&tokens.access, 0)["kid"].as_str().unwrap().to_owned();
-    let mut header = Header::new(Algorithm::HS256);
+    let jwks: Value = app
+        .http
+        .get(app.url("/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let public_x = jwks["keys"][0]["x"].as_str().unwrap().to_owned();
+    let public_key = URL_SAFE_NO_PAD.decode(&public_x).unwrap();
+    // HS256 under our kid, keyed by a guess, by the server secret, and by the public
+    // key itself (the classic algorithm confusion): each is refused, since the key
+    // verifies only EdDSA.
+    let secrets: [&[u8]; 4] = [
+        b"an attacker's guess at the secret!!",
+        JWT_SECRET.as_bytes(),
+        &public_key,
+        public_x.as_bytes(),
+    ];
+    for secret in secrets {
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(kid.clone());
+        let forged =
+            jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(secret)).unwrap();
+        assert_eq!(app.whoami(&forged).await, Err("UNAUTHENTICATED".into()));
+    }
+    // And an EdDSA token from a key of the attacker's own, under our kid.
+    let mut header = Header::new(Algorithm::EdDSA);
     header.kid = Some(kid);
-    let forged = jsonwebtoken::encode(
-        &header,
-        &claims,
-        &EncodingKey::from_secret(b"an attacker's guess at the secret!!"),
-    )
-    .unwrap();
+    let theirs = ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng);
+    let der = ed25519_dalek::pkcs8::EncodePrivateKey::to_pkcs8_der(&theirs).unwrap();
+    let forged =
+        jsonwebtoken::encode(&header, &claims, &EncodingKey::from_ed_der(der.as_bytes())).unwrap();
     assert_eq!(app.whoami(&forged).await, Err("UNAUTHENTICATED".into()));
 }
 
@@ -123,11 +158,11 @@ async fn an_expired_token_is_rejected(backend: Backend) {
     // Expired 30 s ago: inside jsonwebtoken's default 60 s leeway, outside ours.
     claims["iat"] = json!(now - 3630);
     claims["exp"] = json!(now - 30);
-    let stale = sign_with_our_key(&tokens.access, &claims);
+    let stale = sign_with_our_key(&app, &tokens.access, &claims);
     assert_eq!(app.whoami(&stale).await, Err("UNAUTHENTICATED".into()));
     // The same claims, still valid, pass: the refusal above is about `exp` alone.
     claims["exp"] = json!(now + 60);
-    let fresh = sign_with_our_key(&tokens.access, &claims);
+    let fresh = sign_with_our_key(&app, &tokens.access, &claims);
     assert_eq!(app.whoami(&fresh).await, Ok(tokens.user_id));
 }
 
@@ -165,7 +200,7 @@ async fn claims_of_the_wrong_kind_are_rejected_even_when_signed_with_our_key(bac
     for (what, mutate) in mutations {
         let mut claims = genuine.clone();
         mutate(&mut claims);
-        let forged = sign_with_our_key(&tokens.access, &claims);
+        let forged = sign_with_our_key(&app, &tokens.access, &claims);
         assert_eq!(
             app.whoami(&forged).await,
             Err("UNAUTHENTICATED".into()),

@@ -54,7 +54,10 @@ impl RingKey {
 pub enum KeySource {
     /// The server secret, HS256; fixed for the process's life.
     Secret(SecretString),
+    /// `JWT_KEYS_FILE`: the operator's ring, never created or changed by the server.
     File(PathBuf),
+    /// Development's ring in `DATA_DIR`, created when missing.
+    GeneratedFile(PathBuf),
     Database(database::DatabaseKeys),
 }
 
@@ -84,7 +87,7 @@ impl KeySource {
                  or JWT_ALGORITHM=HS256",
                 algorithm.as_str()
             ),
-            (KeysStore::File, None, _) => Self::File(development_ring(settings)),
+            (KeysStore::File, None, _) => Self::GeneratedFile(development_ring(settings)),
         })
     }
 
@@ -94,6 +97,10 @@ impl KeySource {
         match self {
             Self::Secret(secret) => Ok(vec![RingKey::signing(SigningKey::hs256(secret))]),
             Self::File(path) => {
+                let path = path.clone();
+                tokio::task::spawn_blocking(move || file::load(&path)).await?
+            }
+            Self::GeneratedFile(path) => {
                 let path = path.clone();
                 tokio::task::spawn_blocking(move || file::load_or_create(&path, algorithm)).await?
             }
