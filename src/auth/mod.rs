@@ -10,6 +10,7 @@ pub mod password;
 mod password_check;
 pub mod rate_limit;
 mod recovery;
+pub(crate) mod sealing;
 pub mod server_secret;
 mod session_cache;
 mod sessions;

@@ -12,9 +12,13 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, TransactionTrait};
 use secrecy::SecretString;
 
-use super::{KeyEntry, RingKey, SigningKey, sealing::Sealer};
+use super::{KeyEntry, RingKey, SigningKey};
 use crate::{
-    auth::{to_chrono, tokens::CLOCK_LEEWAY},
+    auth::{
+        sealing::{SealedPurpose, Sealer},
+        to_chrono,
+        tokens::CLOCK_LEEWAY,
+    },
     config::SigningAlgorithm,
     entities::signing_key,
     store::signing_keys,
@@ -44,7 +48,7 @@ impl DatabaseKeys {
     pub fn new(db: DatabaseConnection, server_secret: &SecretString, access_ttl: Duration) -> Self {
         Self {
             db,
-            sealer: Sealer::new(server_secret),
+            sealer: Sealer::new(server_secret, SealedPurpose::SigningKey),
             token_lifetime: to_chrono(access_ttl + CLOCK_LEEWAY),
         }
     }
@@ -171,7 +175,9 @@ impl DatabaseKeys {
         let key = SigningKey::from_entry(&entry)?;
         let plaintext = serde_json::to_vec(&entry)?;
         let row = signing_key::Model {
-            sealed_private_key: self.sealer.seal(&entry.kid, &plaintext)?,
+            sealed_private_key: self
+                .sealer
+                .seal(&format!("signing key {}", entry.kid), &plaintext)?,
             kid: entry.kid.clone(),
             generation,
             algorithm: entry.alg.clone(),
@@ -184,7 +190,9 @@ impl DatabaseKeys {
     }
 
     fn open(&self, row: &signing_key::Model) -> anyhow::Result<SigningKey> {
-        let plaintext = self.sealer.open(&row.kid, &row.sealed_private_key)?;
+        let plaintext = self
+            .sealer
+            .open(&format!("signing key {}", row.kid), &row.sealed_private_key)?;
         let entry: KeyEntry = serde_json::from_slice(&plaintext)
             .with_context(|| format!("signing key {}: not a key entry", row.kid))?;
         anyhow::ensure!(

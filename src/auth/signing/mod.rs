@@ -12,7 +12,6 @@
 pub mod database;
 pub mod file;
 mod key;
-mod sealing;
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
