@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark suite: W1–W5 against a release build on loopback, on SQLite and on
+# The benchmark suite: W1–W6 against a release build on loopback, on SQLite and on
 # PostgreSQL, then the targets table. Results land in bench/results/.
 #
 #   bench/run.sh                      # both backends, 10 s per workload
@@ -47,7 +47,8 @@ for backend in $backends; do
     export DATABASE_URL="$pg_admin/$database"
   fi
   # Limits high enough never to trigger from one IP, low enough that the limiter runs.
-  for limit in LOGIN REGISTER REFRESH; do export "RATE_LIMIT_$limit=1000000/sec"; done
+  for limit in LOGIN REGISTER REFRESH INTROSPECT; do export "RATE_LIMIT_$limit=1000000/sec"; done
+  export INTROSPECTION_TOKEN="bench-introspection-token-$RANDOM$RANDOM$RANDOM"  # W6's caller
   DATA_DIR=$scratch BIND_ADDR=127.0.0.1:$port "$server" serve 2>"$scratch/server.log" &
   pid=$!
   for _ in $(seq 100); do

@@ -1,4 +1,5 @@
-//! One keep-alive HTTP/1.1 connection per simulated client, sending GraphQL POSTs.
+//! One keep-alive HTTP/1.1 connection per simulated client, sending POSTs: GraphQL
+//! documents, or RFC 7662 introspection forms.
 use std::net::SocketAddr;
 
 use anyhow::Context as _;
@@ -47,14 +48,35 @@ impl Connection {
         Ok(Self { addr, sender })
     }
 
-    /// POSTs a GraphQL body; reconnects once if the server closed the connection.
+    /// POSTs a GraphQL body.
     pub async fn post(&mut self, body: &Bytes, bearer: Option<&str>) -> anyhow::Result<Answer> {
+        self.send("/graphql", "application/json", body, bearer).await
+    }
+
+    /// POSTs a form to `path`; reconnects once if the server closed the connection.
+    pub async fn post_form(
+        &mut self,
+        path: &str,
+        body: &Bytes,
+        bearer: &str,
+    ) -> anyhow::Result<Answer> {
+        self.send(path, "application/x-www-form-urlencoded", body, Some(bearer))
+            .await
+    }
+
+    async fn send(
+        &mut self,
+        path: &str,
+        content_type: &str,
+        body: &Bytes,
+        bearer: Option<&str>,
+    ) -> anyhow::Result<Answer> {
         if self.sender.ready().await.is_err() {
             *self = Self::open(self.addr).await?;
         }
-        let mut request = Request::post("/graphql")
+        let mut request = Request::post(path)
             .header(header::HOST, self.addr.to_string())
-            .header(header::CONTENT_TYPE, "application/json");
+            .header(header::CONTENT_TYPE, content_type);
         if let Some(token) = bearer {
             request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
         }

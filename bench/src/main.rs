@@ -1,5 +1,5 @@
 //! Load driver for `bench/run.sh`: against a running server it seeds users, measures
-//! this machine's raw argon2id rate, runs W1–W5 and reports requests/s, latency,
+//! this machine's raw argon2id rate, runs W1–W6 and reports requests/s, latency,
 //! errors and the server's peak RSS; `targets` compares a SQLite and a PostgreSQL run
 //! with the targets of BENCHMARKS.md.
 mod client;
@@ -40,7 +40,7 @@ enum Command {
         #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
         duration: Duration,
     },
-    /// Seeds users and runs W1–W5 against a server; prints a table, writes a JSON summary.
+    /// Seeds users and runs W1–W6 against a server; prints a table, writes a JSON summary.
     Suite {
         /// The server's address (POST /graphql).
         #[arg(long)]
@@ -65,8 +65,11 @@ enum Command {
         #[arg(long)]
         json_out: Option<PathBuf>,
         /// Run only these, e.g. `w3,w4` (for profiling one workload).
-        #[arg(long, value_delimiter = ',', default_value = "w1,w2,w3,w4,w5")]
+        #[arg(long, value_delimiter = ',', default_value = "w1,w2,w3,w4,w5,w6")]
         workloads: Vec<String>,
+        /// The server's `INTROSPECTION_TOKEN`, for W6.
+        #[arg(long, env = "INTROSPECTION_TOKEN")]
+        introspection_token: Option<String>,
     },
     /// Compares a SQLite and a PostgreSQL summary with the targets.
     Targets { sqlite: PathBuf, postgres: PathBuf },
@@ -89,6 +92,7 @@ async fn main() -> anyhow::Result<()> {
             login_connections,
             json_out,
             workloads,
+            introspection_token,
         } => {
             let summary = suite(
                 addr,
@@ -99,6 +103,7 @@ async fn main() -> anyhow::Result<()> {
                 connections,
                 login_connections,
                 &workloads,
+                introspection_token.as_deref(),
             )
             .await?;
             if let Some(path) = json_out {
@@ -197,6 +202,7 @@ async fn suite(
     connections: usize,
     login_connections: usize,
     workloads: &[String],
+    introspection_token: Option<&str>,
 ) -> anyhow::Result<Value> {
     let wants = |w: &str| workloads.iter().any(|x| x.eq_ignore_ascii_case(w));
     let idle_start = pid.and_then(rss::current_kib).unwrap_or(0);
@@ -238,6 +244,18 @@ async fn suite(
     if wants("w3") || wants("w5") {
         let (w3, peak) = measure(addr, pid, duration, sessions).await?;
         results.insert("w3".into(), row("W3 `sessions` (Bearer)", &w3, peak));
+    }
+    if wants("w6") {
+        let caller: Arc<str> = introspection_token
+            .context("W6 needs the server's INTROSPECTION_TOKEN (--introspection-token)")?
+            .into();
+        let (w6, peak) = measure(addr, pid, duration, || {
+            (0..connections)
+                .map(|_| Client::introspect(&access, caller.clone()))
+                .collect()
+        })
+        .await?;
+        results.insert("w6".into(), row("W6 `/oauth/introspect`", &w6, peak));
     }
     if wants("w2") {
         // Each refresh client holds a session of its own (no warm-up: its chain would
@@ -286,11 +304,12 @@ fn print_ratios(run: &Value) {
     let rate = |w: &str| run[w]["requests_per_second"].as_f64().unwrap_or(0.0);
     let p99 = |w: &str| run[w]["p99_ms"].as_f64().unwrap_or(f64::NAN);
     println!(
-        "{}: W1 / raw argon2id {:.0}%, W3 / W4 {:.0}%, W5 p99 / W3 p99 {:.1}×\n",
+        "{}: W1 / raw argon2id {:.0}%, W3 / W4 {:.0}%, W5 p99 / W3 p99 {:.1}×, W6 / W3 {:.0}%\n",
         run["label"].as_str().unwrap_or("?"),
         100.0 * rate("w1") / run["argon2_per_second"].as_f64().unwrap_or(f64::NAN),
         100.0 * rate("w3") / rate("w4"),
         p99("w5") / p99("w3"),
+        100.0 * rate("w6") / rate("w3"),
     );
 }
 
@@ -299,7 +318,7 @@ fn print_targets(sqlite: &Value, postgres: &Value) {
     let p99 = |run: &Value, w: &str| run[w]["p99_ms"].as_f64().unwrap_or(f64::INFINITY);
     let number = |run: &Value, key: &str| run[key].as_f64().unwrap_or(f64::INFINITY);
     let peak = |run: &Value| {
-        ["w1", "w2", "w3", "w4", "w5"]
+        ["w1", "w2", "w3", "w4", "w5", "w6"]
             .iter()
             .map(|w| run[*w]["peak_rss_mib"].as_f64().unwrap_or(f64::INFINITY))
             .fold(0.0, f64::max)
@@ -326,6 +345,15 @@ fn print_targets(sqlite: &Value, postgres: &Value) {
                 p99(run, "w5") / p99(run, "w3")
             ),
             p99(run, "w5") <= 5.0 * p99(run, "w3"),
+        ));
+        rows.push((
+            format!("{name}: W6 ≥ 80% of W3 ({:.0}/s)", rate(run, "w3")),
+            format!(
+                "{:.0}% (p99 {:.2} ms)",
+                100.0 * rate(run, "w6") / rate(run, "w3"),
+                p99(run, "w6")
+            ),
+            rate(run, "w6") >= 0.8 * rate(run, "w3"),
         ));
         let idle = number(run, "idle_rss_start_mib").max(number(run, "idle_rss_end_mib"));
         rows.push((

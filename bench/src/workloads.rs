@@ -103,9 +103,22 @@ pub enum Client {
     Sessions { access: Arc<str> },
     /// W4: `{ __typename }`, the framework's floor.
     Typename,
+    /// W6: `POST /oauth/introspect` of a live access token, as a resource server asks.
+    Introspect {
+        form: Bytes,
+        caller_token: Arc<str>,
+    },
 }
 
 impl Client {
+    /// Introspects `access` with the server's `INTROSPECTION_TOKEN`.
+    pub fn introspect(access: &str, caller_token: Arc<str>) -> Self {
+        Self::Introspect {
+            form: Bytes::from(format!("token={access}&token_type_hint=access_token")),
+            caller_token,
+        }
+    }
+
     pub fn login(users: usize, seed: u64) -> Self {
         Self::Login {
             users,
@@ -153,6 +166,14 @@ impl Client {
                 static BODY: std::sync::OnceLock<Bytes> = std::sync::OnceLock::new();
                 let body = BODY.get_or_init(|| graphql(TYPENAME, json!({})));
                 Ok(conn.post(body, None).await?.is_ok())
+            }
+            Self::Introspect { form, caller_token } => {
+                let answer = conn
+                    .post_form("/oauth/introspect", form, caller_token)
+                    .await?;
+                // A live token is the point: `{"active": false}` counts as an error.
+                Ok(answer.status == hyper::StatusCode::OK
+                    && answer.json()?["active"] == serde_json::Value::Bool(true))
             }
         }
     }
