@@ -13,6 +13,7 @@ mod password_check;
 pub mod rate_limit;
 mod recovery;
 mod session_cache;
+mod session_state;
 mod sessions;
 mod sign_in;
 mod staff;
