@@ -31,7 +31,7 @@ use crate::{
     config::Settings,
     geoip::GeoIp,
     graphql::build_schema,
-    http::{AppState, TrustedProxies, metrics_handle, router},
+    http::{AppState, TrustedProxies, metrics_handle, openid_configuration, router},
     mail::{OutboxWorker, Transport},
 };
 
@@ -82,6 +82,7 @@ impl Application {
             ),
             metrics: metrics_handle(),
             metrics_token: settings.metrics_token.clone(),
+            discovery: openid_configuration(settings),
         };
         let listener = TcpListener::bind(settings.bind_addr)
             .await

@@ -1,11 +1,12 @@
 //! The HTTP surface: routes, middleware, and the GraphQL handlers.
 mod client_ip;
+mod discovery;
 mod graphiql;
 mod graphql;
 mod health;
 mod metrics;
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use tracing::Level;
 
@@ -25,6 +26,7 @@ use tower_http::{
 };
 
 pub use client_ip::TrustedProxies;
+pub use discovery::openid_configuration;
 
 use crate::{auth::AuthService, config::GraphqlSettings, graphql::AppSchema};
 
@@ -38,6 +40,8 @@ pub struct AppState {
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// When set, `/metrics` asks for it as a bearer token.
     pub metrics_token: Option<String>,
+    /// The body of `/.well-known/openid-configuration`, made once at start.
+    pub discovery: Arc<str>,
 }
 
 pub use metrics::handle as metrics_handle;
@@ -52,7 +56,11 @@ pub fn router(state: AppState, cors_origins: &[String], is_production: bool) -> 
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/metrics", get(metrics::render))
-        .route("/.well-known/jwks.json", get(health::jwks))
+        .route("/.well-known/jwks.json", get(discovery::jwks))
+        .route(
+            "/.well-known/openid-configuration",
+            get(discovery::configuration),
+        )
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::map_response(close_after_refused_body))

@@ -10,6 +10,7 @@ mod account;
 mod audit;
 mod cli;
 mod client_ip;
+mod discovery;
 mod django_import;
 mod fuzz;
 mod hardening;
