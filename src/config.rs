@@ -788,6 +788,14 @@ pub fn check(settings: &Settings) -> Vec<(Severity, String)> {
                 "no METRICS_TOKEN: /metrics is readable by anyone who reaches it",
             );
         }
+        if let Some(token) = &settings.introspection_token
+            && token.expose_secret().len() < 32
+        {
+            add(
+                Unsafe,
+                "INTROSPECTION_TOKEN is shorter than 32 bytes: resource servers' secret can be guessed",
+            );
+        }
         if settings.is_sqlite() {
             add(
                 Note,
@@ -891,6 +899,18 @@ mod tests {
                 && found.iter().any(|m| m.contains("https")),
             "{found:?}"
         );
+        let introspection = |token: &str| {
+            unsafe_findings(&[
+                ("APP_ENV", "production"),
+                ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+                ("INTROSPECTION_TOKEN", token),
+            ])
+            .into_iter()
+            .filter(|m| m.contains("INTROSPECTION_TOKEN"))
+            .count()
+        };
+        assert_eq!(introspection("too-short"), 1);
+        assert_eq!(introspection(&"x".repeat(32)), 0);
     }
 
     /// The variable a value is refused for.

@@ -83,6 +83,10 @@ impl Application {
             metrics: metrics_handle(),
             metrics_token: settings.metrics_token.clone(),
             discovery: openid_configuration(settings),
+            introspection: settings
+                .introspection_token
+                .as_ref()
+                .map(crate::auth::IntrospectionSecret::new),
         };
         let listener = TcpListener::bind(settings.bind_addr)
             .await

@@ -20,10 +20,13 @@ const JSON: HeaderValue = HeaderValue::from_static("application/json");
 /// The body of `/.well-known/openid-configuration`; it changes only with the settings.
 pub fn openid_configuration(settings: &Settings) -> Arc<str> {
     let base = &settings.public_url;
-    let document = json!({
+    let mut document = json!({
         "issuer": settings.jwt.issuer,
         "jwks_uri": format!("{base}/.well-known/jwks.json"),
     });
+    if settings.introspection_token.is_some() {
+        document["introspection_endpoint"] = json!(format!("{base}/oauth/introspect"));
+    }
     document.to_string().into()
 }
 

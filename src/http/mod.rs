@@ -4,6 +4,7 @@ mod discovery;
 mod graphiql;
 mod graphql;
 mod health;
+mod introspect;
 mod metrics;
 
 use std::{sync::Arc, time::Duration};
@@ -14,7 +15,7 @@ use axum::{
     Router,
     extract::DefaultBodyLimit,
     http::{HeaderName, HeaderValue, Method, header},
-    routing::get,
+    routing::{get, post},
 };
 use tower_http::{
     LatencyUnit,
@@ -28,7 +29,11 @@ use tower_http::{
 pub use client_ip::TrustedProxies;
 pub use discovery::openid_configuration;
 
-use crate::{auth::AuthService, config::GraphqlSettings, graphql::AppSchema};
+use crate::{
+    auth::{AuthService, IntrospectionSecret},
+    config::GraphqlSettings,
+    graphql::AppSchema,
+};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -42,6 +47,8 @@ pub struct AppState {
     pub metrics_token: Option<String>,
     /// The body of `/.well-known/openid-configuration`, made once at start.
     pub discovery: Arc<str>,
+    /// When set, `POST /oauth/introspect` exists and asks for it as a bearer token.
+    pub introspection: Option<IntrospectionSecret>,
 }
 
 pub use metrics::handle as metrics_handle;
@@ -50,7 +57,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn router(state: AppState, cors_origins: &[String], is_production: bool) -> Router {
     let body_limit = state.limits.max_body_bytes;
-    let router = Router::new()
+    let mut routes = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/assets/{file}", get(graphiql::asset))
         .route("/healthz", get(health::live))
@@ -60,7 +67,15 @@ pub fn router(state: AppState, cors_origins: &[String], is_production: bool) -> 
         .route(
             "/.well-known/openid-configuration",
             get(discovery::configuration),
-        )
+        );
+    if state.introspection.is_some() {
+        // Without the setting the path is unknown, like any other: 404.
+        routes = routes.route(
+            "/oauth/introspect",
+            post(introspect::post).layer(DefaultBodyLimit::max(introspect::MAX_BODY_BYTES)),
+        );
+    }
+    let router = routes
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::map_response(close_after_refused_body))

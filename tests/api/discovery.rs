@@ -10,6 +10,7 @@ use crate::{
 
 backend_tests!(
     the_discovery_document_names_the_issuer_and_the_key_set,
+    the_discovery_document_names_introspection_only_when_it_is_on,
     the_jwks_is_cacheable_and_tagged_the_same_by_every_replica,
     the_jwks_answers_304_to_a_matching_if_none_match,
     the_jwks_answers_200_to_a_tag_that_does_not_match,
@@ -63,6 +64,32 @@ async fn the_discovery_document_names_the_issuer_and_the_key_set(backend: Backen
     assert_eq!(
         document["jwks_uri"],
         "http://auth.test/.well-known/jwks.json"
+    );
+}
+
+async fn the_discovery_document_names_introspection_only_when_it_is_on(backend: Backend) {
+    let app = spawn_app(backend).await;
+    assert!(
+        discovery(&app)
+            .await
+            .get("introspection_endpoint")
+            .is_none()
+    );
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("INTROSPECTION_TOKEN", "resource-servers-0123456789abcdef"),
+            ("PUBLIC_URL", "https://auth.example.dz/base/"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        discovery(&app).await,
+        json!({
+            "issuer": "https://auth.example.dz/base",
+            "jwks_uri": "https://auth.example.dz/base/.well-known/jwks.json",
+            "introspection_endpoint": "https://auth.example.dz/base/oauth/introspect",
+        })
     );
 }
 

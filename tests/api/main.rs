@@ -16,6 +16,8 @@ mod fuzz;
 mod hardening;
 mod hostile;
 mod http;
+mod introspection;
+mod introspection_liveness;
 mod keys;
 mod limits_state;
 mod logs;
