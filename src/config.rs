@@ -809,6 +809,14 @@ pub fn check(settings: &Settings) -> Vec<(Severity, String)> {
                 "no METRICS_TOKEN: /metrics is readable by anyone who reaches it",
             );
         }
+        if let Some(token) = &settings.introspection_token
+            && token.expose_secret().len() < 32
+        {
+            add(
+                Unsafe,
+                "INTROSPECTION_TOKEN is shorter than 32 bytes: resource servers' secret can be guessed",
+            );
+        }
         if settings.is_sqlite() {
             add(
                 Note,
@@ -919,6 +927,18 @@ mod tests {
             ("JWT_KEYS_STORE", "database"),
         ]);
         assert!(!with_keys.iter().any(|m| m.contains("JWT_KEYS_FILE")));
+        let introspection = |token: &str| {
+            unsafe_findings(&[
+                ("APP_ENV", "production"),
+                ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+                ("INTROSPECTION_TOKEN", token),
+            ])
+            .into_iter()
+            .filter(|m| m.contains("INTROSPECTION_TOKEN"))
+            .count()
+        };
+        assert_eq!(introspection("too-short"), 1);
+        assert_eq!(introspection(&"x".repeat(32)), 0);
     }
 
     #[test]

@@ -31,7 +31,7 @@ use crate::{
     config::Settings,
     geoip::GeoIp,
     graphql::build_schema,
-    http::{AppState, TrustedProxies, metrics_handle, router},
+    http::{AppState, TrustedProxies, metrics_handle, openid_configuration, router},
     mail::{OutboxWorker, Transport},
 };
 
@@ -83,6 +83,11 @@ impl Application {
             ),
             metrics: metrics_handle(),
             metrics_token: settings.metrics_token.clone(),
+            discovery: openid_configuration(settings),
+            introspection: settings
+                .introspection_token
+                .as_ref()
+                .map(crate::auth::IntrospectionSecret::new),
         };
         let listener = TcpListener::bind(settings.bind_addr)
             .await

@@ -50,7 +50,8 @@ impl Connection {
 
     /// POSTs a GraphQL body.
     pub async fn post(&mut self, body: &Bytes, bearer: Option<&str>) -> anyhow::Result<Answer> {
-        self.send("/graphql", "application/json", body, bearer).await
+        self.send("/graphql", "application/json", body, bearer)
+            .await
     }
 
     /// POSTs a form to `path`; reconnects once if the server closed the connection.
@@ -60,8 +61,13 @@ impl Connection {
         body: &Bytes,
         bearer: &str,
     ) -> anyhow::Result<Answer> {
-        self.send(path, "application/x-www-form-urlencoded", body, Some(bearer))
-            .await
+        self.send(
+            path,
+            "application/x-www-form-urlencoded",
+            body,
+            Some(bearer),
+        )
+        .await
     }
 
     async fn send(

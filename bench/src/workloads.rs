@@ -104,10 +104,7 @@ pub enum Client {
     /// W4: `{ __typename }`, the framework's floor.
     Typename,
     /// W6: `POST /oauth/introspect` of a live access token, as a resource server asks.
-    Introspect {
-        form: Bytes,
-        caller_token: Arc<str>,
-    },
+    Introspect { form: Bytes, caller_token: Arc<str> },
 }
 
 impl Client {

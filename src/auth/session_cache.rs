@@ -14,38 +14,8 @@ use std::{
     time::{Duration, Instant},
 };
 
-use chrono::{DateTime, Utc};
-
-use crate::{
-    domain::{SecurityEventKind, SessionId, UserId},
-    entities::{session, user},
-};
-
-/// What `authenticate` needs of a session and its user.
-#[derive(Debug, Clone, Copy)]
-pub struct SessionState {
-    pub user_id: UserId,
-    pub revoked: bool,
-    pub expires_at: DateTime<Utc>,
-    pub user_active: bool,
-    pub credential_epoch: i32,
-    pub is_staff: bool,
-    pub email_verified: bool,
-}
-
-impl SessionState {
-    pub fn of(session: &session::Model, user: &user::Model) -> Self {
-        Self {
-            user_id: UserId::from(user.id),
-            revoked: session.revoked_at.is_some(),
-            expires_at: session.expires_at,
-            user_active: user.is_active,
-            credential_epoch: user.credential_epoch,
-            is_staff: user.is_staff,
-            email_verified: user.email_verified,
-        }
-    }
-}
+use super::session_state::SessionState;
+use crate::domain::{SecurityEventKind, SessionId};
 
 /// Beyond this many entries, expired ones are dropped (and all, if none had expired).
 const MAX_ENTRIES: usize = 10_000;
@@ -156,6 +126,8 @@ fn changes_sessions(kind: SecurityEventKind) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::UserId;
+    use chrono::Utc;
 
     fn state() -> SessionState {
         let now = Utc::now();

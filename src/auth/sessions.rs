@@ -2,7 +2,7 @@
 use serde_json::json;
 
 use super::{
-    AuthError, AuthService, ClientInfo, Principal, audit::About, now, session_cache::SessionState,
+    AuthError, AuthService, ClientInfo, Principal, audit::About, now, session_state::SessionState,
 };
 use crate::{
     domain::{SecurityEventKind, SessionId, UserId},
@@ -35,15 +35,7 @@ impl AuthService {
                 state
             }
         };
-        let is_alive = !state.revoked && state.expires_at > now();
-        // A password change moves the account's epoch on: tokens issued before it die,
-        // those issued after work at once, whatever the clocks of the replicas say.
-        let predates_password_change = verified.credential_epoch != state.credential_epoch;
-        if !is_alive
-            || !state.user_active
-            || state.user_id != verified.user_id
-            || predates_password_change
-        {
+        if !state.admits(&verified, now()) {
             return Err(AuthError::Unauthenticated);
         }
         Ok(Principal {

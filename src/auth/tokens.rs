@@ -53,6 +53,18 @@ pub struct VerifiedAccess {
     pub credential_epoch: i32,
 }
 
+/// Everything a verified access token claims, for introspection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedClaims {
+    pub access: VerifiedAccess,
+    pub issuer: String,
+    pub audience: String,
+    pub token_id: String,
+    /// `iat` and `exp`, in seconds since the epoch.
+    pub issued_at: i64,
+    pub expires_at: i64,
+}
+
 /// The JSON Web Key Set as served: its bytes and an entity tag naming them, so
 /// verifiers that cache it can ask whether it changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -233,6 +245,11 @@ impl AccessTokens {
     /// Checks signature (with the algorithm the key was made for, never the one the
     /// token claims), `exp`, `iss`, `aud`, and that it is an access token.
     pub fn verify(&self, token: &str) -> Option<VerifiedAccess> {
+        self.verify_claims(token).map(|claims| claims.access)
+    }
+
+    /// `verify`, keeping the registered claims as well.
+    pub fn verify_claims(&self, token: &str) -> Option<VerifiedClaims> {
         let header = jsonwebtoken::decode_header(token).ok()?;
         let kid = header.kid?;
         let keys = self.keys.load();
@@ -245,10 +262,17 @@ impl AccessTokens {
         if claims.token_type != ACCESS || claims.user_id != claims.sub {
             return None;
         }
-        Some(VerifiedAccess {
-            user_id: UserId::parse(&claims.sub)?,
-            session_id: SessionId::parse(&claims.sid)?,
-            credential_epoch: claims.credential_epoch,
+        Some(VerifiedClaims {
+            access: VerifiedAccess {
+                user_id: UserId::parse(&claims.sub)?,
+                session_id: SessionId::parse(&claims.sid)?,
+                credential_epoch: claims.credential_epoch,
+            },
+            issuer: claims.iss,
+            audience: claims.aud,
+            token_id: claims.jti,
+            issued_at: claims.iat,
+            expires_at: claims.exp,
         })
     }
 }
@@ -406,6 +430,23 @@ mod tests {
         let issued = tokens().issue(user, session, 0, Utc::now()).unwrap();
         let verified = tokens().verify(&issued.token).unwrap();
         assert_eq!((verified.user_id, verified.session_id), (user, session));
+    }
+
+    #[test]
+    fn verified_claims_are_those_the_token_was_issued_with() {
+        let (user, session) = (UserId::new(), SessionId::new());
+        let now = Utc::now();
+        let issued = tokens().issue(user, session, 3, now).unwrap();
+        let claims = tokens().verify_claims(&issued.token).unwrap();
+        assert_eq!(claims.access, tokens().verify(&issued.token).unwrap());
+        assert_eq!(claims.access.credential_epoch, 3);
+        assert_eq!(
+            (claims.issuer.as_str(), claims.audience.as_str()),
+            ("https://auth.test", "graphql-auth")
+        );
+        assert_eq!(claims.issued_at, now.timestamp());
+        assert_eq!(claims.expires_at, issued.expires_at.timestamp());
+        assert!(Uuid::parse_str(&claims.token_id).is_ok());
     }
 
     #[test]

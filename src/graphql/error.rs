@@ -183,7 +183,7 @@ impl From<AuthError> for ApiError {
 }
 
 /// Rounded up: "retry after 0 s" while still refused would be a lie.
-fn whole_seconds(d: std::time::Duration) -> u64 {
+pub(crate) fn whole_seconds(d: std::time::Duration) -> u64 {
     d.as_secs() + u64::from(d.subsec_nanos() > 0)
 }
 

@@ -4,7 +4,8 @@ use std::net::{IpAddr, SocketAddr};
 use axum::http::HeaderMap;
 use ipnet::IpNet;
 
-use crate::config::ForwardingHeader;
+use super::AppState;
+use crate::{auth::ClientInfo, config::ForwardingHeader};
 
 /// Networks whose forwarding header is believed (`TRUSTED_PROXIES`), and which header
 /// that is (`TRUSTED_PROXY_HEADER`).
@@ -42,6 +43,24 @@ impl TrustedProxies {
             }
         }
         client
+    }
+}
+
+/// Who calls, as the handlers pass it to the flows: the client IP as above, and the
+/// headers that describe the device.
+pub(super) fn client_info(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> ClientInfo {
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    ClientInfo {
+        ip: Some(state.trusted_proxies.client_ip(peer, headers)),
+        user_agent: text("user-agent"),
+        device_fingerprint: text("device-fingerprint"),
     }
 }
 

@@ -15,11 +15,8 @@ use axum::{
 };
 use serde_json::json;
 
-use super::{AppState, bearer_token, graphiql};
-use crate::{
-    auth::ClientInfo,
-    graphql::{caller::Caller, error::ErrorCode, with_request_data},
-};
+use super::{AppState, bearer_token, client_ip::client_info, graphiql};
+use crate::graphql::{caller::Caller, error::ErrorCode, with_request_data};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
@@ -167,22 +164,6 @@ fn did_not_execute(response: &BatchResponse) -> Option<&[async_graphql::ServerEr
             .any(|c| code == Some(&async_graphql::Value::from(c.as_str())))
         });
     never_ran.then_some(response.errors.as_slice())
-}
-
-fn client_info(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> ClientInfo {
-    let text = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-    };
-    ClientInfo {
-        ip: Some(state.trusted_proxies.client_ip(peer, headers)),
-        user_agent: text("user-agent"),
-        device_fingerprint: text("device-fingerprint"),
-    }
 }
 
 fn is_json(headers: &HeaderMap) -> bool {

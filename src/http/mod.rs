@@ -1,11 +1,13 @@
 //! The HTTP surface: routes, middleware, and the GraphQL handlers.
 mod client_ip;
+mod discovery;
 mod graphiql;
 mod graphql;
 mod health;
+mod introspect;
 mod metrics;
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use tracing::Level;
 
@@ -13,7 +15,7 @@ use axum::{
     Router,
     extract::DefaultBodyLimit,
     http::{HeaderName, HeaderValue, Method, header},
-    routing::get,
+    routing::{get, post},
 };
 use tower_http::{
     LatencyUnit,
@@ -25,8 +27,13 @@ use tower_http::{
 };
 
 pub use client_ip::TrustedProxies;
+pub use discovery::openid_configuration;
 
-use crate::{auth::AuthService, config::GraphqlSettings, graphql::AppSchema};
+use crate::{
+    auth::{AuthService, IntrospectionSecret},
+    config::GraphqlSettings,
+    graphql::AppSchema,
+};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -38,6 +45,10 @@ pub struct AppState {
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// When set, `/metrics` asks for it as a bearer token.
     pub metrics_token: Option<String>,
+    /// The body of `/.well-known/openid-configuration`, made once at start.
+    pub discovery: Arc<str>,
+    /// When set, `POST /oauth/introspect` exists and asks for it as a bearer token.
+    pub introspection: Option<IntrospectionSecret>,
 }
 
 pub use metrics::handle as metrics_handle;
@@ -46,13 +57,25 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn router(state: AppState, cors_origins: &[String], is_production: bool) -> Router {
     let body_limit = state.limits.max_body_bytes;
-    let router = Router::new()
+    let mut routes = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/assets/{file}", get(graphiql::asset))
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/metrics", get(metrics::render))
-        .route("/.well-known/jwks.json", get(health::jwks))
+        .route("/.well-known/jwks.json", get(discovery::jwks))
+        .route(
+            "/.well-known/openid-configuration",
+            get(discovery::configuration),
+        );
+    if state.introspection.is_some() {
+        // Without the setting the path is unknown, like any other: 404.
+        routes = routes.route(
+            "/oauth/introspect",
+            post(introspect::post).layer(DefaultBodyLimit::max(introspect::MAX_BODY_BYTES)),
+        );
+    }
+    let router = routes
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::map_response(close_after_refused_body))
