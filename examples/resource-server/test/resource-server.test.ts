@@ -139,8 +139,9 @@ test("a token with one character changed, or re-signed with HS256, is refused", 
   await assertRefused(await get(`${api}/api/me`, changeOneCharacter(accessToken, 2)));
   await assertRefused(await get(`${api}/api/me`, changeOneCharacter(accessToken, 1)));
 
-  // The same claims and kid, signed with a shared secret: were HS256 allowed, anyone
-  // who guessed or held that secret could mint tokens. The pinned algorithms refuse it.
+  // The same claims and kid, signed with a secret of the forger's choosing. jose refuses
+  // it on the pinned algorithms, before it even looks for a key (so a forged `alg`
+  // cannot make it fetch the JWKS); the JWKS has no HS256 key besides.
   const [, payload] = accessToken.split(".");
   const claims = JSON.parse(Buffer.from(payload!, "base64url").toString());
   const { kid } = decodeProtectedHeader(accessToken);
