@@ -20,6 +20,8 @@ export interface User {
 export interface Server {
   /** The GraphQL endpoint, `http://127.0.0.1:PORT/graphql`. */
   url: string;
+  /** The service's root, `http://127.0.0.1:PORT`, for its other routes. */
+  baseUrl: string;
   stop(): Promise<void>;
 }
 
@@ -67,6 +69,7 @@ export async function startServer(
   );
   return {
     url: `http://${addr}/graphql`,
+    baseUrl: `http://${addr}`,
     async stop() {
       if (child.exitCode === null) {
         child.kill("SIGTERM");
@@ -79,12 +82,23 @@ export async function startServer(
 
 async function createUser(env: Record<string, string>, cwd: string, user: User) {
   const args = ["create-user", "--username", user.username, "--email", user.email];
+  await runCommand(args, env, cwd, `${user.password}\n`);
+}
+
+/** Runs one of the binary's other commands (`graphql-auth ARGS…`) to completion, with
+ * `env` only and `input` on its standard input; throws with its stderr if it fails. */
+export async function runCommand(
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+  input = "",
+) {
   const child = spawn(BINARY, args, { env, cwd, stdio: ["pipe", "ignore", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (chunk) => (stderr += chunk));
-  child.stdin.end(`${user.password}\n`);
+  child.stdin.end(input);
   const [code] = await once(child, "exit");
-  if (code !== 0) throw new Error(`create-user ${user.username} failed (${code}):\n${stderr}`);
+  if (code !== 0) throw new Error(`graphql-auth ${args.join(" ")} failed (${code}):\n${stderr}`);
 }
 
 /** One line of LOG_FORMAT=json: an event's fields are beside its `message`. */
@@ -104,12 +118,17 @@ function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promi
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+export interface GraphqlResponse<T> {
+  data?: T | null;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
 /** Sends one GraphQL request the plain way, for checks the client does not cover. */
 export async function graphql<T = Record<string, unknown>>(
   url: string,
   query: string,
   accessToken?: string,
-): Promise<{ data?: T | null; errors?: { message: string; extensions?: { code?: string } }[] }> {
+): Promise<GraphqlResponse<T>> {
   const response = await fetch(url, {
     method: "POST",
     headers: {
@@ -118,7 +137,8 @@ export async function graphql<T = Record<string, unknown>>(
     },
     body: JSON.stringify({ query }),
   });
-  return response.json();
+  // Typed by the caller; without the DOM's typings (a Node project), json() is unknown.
+  return (await response.json()) as GraphqlResponse<T>;
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
