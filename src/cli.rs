@@ -145,7 +145,8 @@ async fn create_user(
 }
 
 /// Adds a signing key to the configured store. A database key is published at once
-/// and signs after one `SIGNING_KEYS_REFRESH`, when every replica has read it.
+/// and signs after `SIGNING_KEY_PUBLISH_AHEAD`, when every replica and every cached
+/// key set has it.
 async fn rotate_signing_key(
     settings: &Settings,
     alg: Option<SigningAlgorithm>,
@@ -155,7 +156,9 @@ async fn rotate_signing_key(
     match settings.jwt.keys_store {
         KeysStore::Database => {
             let keys = database_keys(settings).await?;
-            let signs_from = chrono::Utc::now() + settings.jwt.keys_refresh;
+            // Every replica, and every verifier caching the key set, has it first.
+            let lead = settings.jwt.publish_ahead.max(settings.jwt.keys_refresh);
+            let signs_from = chrono::Utc::now() + lead;
             let (kid, signs_from) = keys.rotate(algorithm, signs_from).await?;
             println!("{kid} is published now and signs from {signs_from} on every instance");
         }
@@ -213,6 +216,7 @@ async fn database_keys(settings: &Settings) -> anyhow::Result<signing::database:
         db,
         &secret,
         settings.lifetimes.access_token,
+        settings.jwt.keys_refresh,
     ))
 }
 

@@ -342,14 +342,15 @@ impl Settings {
                 keys_store: vars.parse("JWT_KEYS_STORE", "file")?,
                 rotation: vars
                     .raw("SIGNING_KEY_ROTATION")
-                    .filter(|v| v != "off")
+                    .filter(|v| !v.eq_ignore_ascii_case("off"))
                     .map(|_| vars.lifetime("SIGNING_KEY_ROTATION", ""))
                     .transpose()?,
                 // Rotation and retirement reach every replica within a minute.
+                // Oftener than 100 ms would outrun the re-reads' once-a-second bound.
                 keys_refresh: vars.duration_in(
                     "SIGNING_KEYS_REFRESH",
                     "30s",
-                    TEN_MS..=Duration::from_secs(60),
+                    Duration::from_millis(100)..=Duration::from_secs(60),
                 )?,
                 publish_ahead: vars.duration_at_most("SIGNING_KEY_PUBLISH_AHEAD", "5m")?,
             },
@@ -693,6 +694,20 @@ impl Vars<'_> {
     }
 }
 
+/// How long verifiers may cache `/.well-known/jwks.json` (its `Cache-Control`).
+pub const JWKS_MAX_AGE: Duration = Duration::from_secs(300);
+
+#[cfg(unix)]
+fn is_readable_by_others(path: &std::path::Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o044 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_readable_by_others(_: &std::path::Path) -> bool {
+    false
+}
+
 /// How much a finding of `check-config` matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {
@@ -736,6 +751,20 @@ pub fn check(settings: &Settings) -> Vec<(Severity, String)> {
                 "no JWT_KEYS_FILE: a development signing key is generated in DATA_DIR",
             ),
         }
+    }
+    if jwt.keys_store == KeysStore::Database && jwt.publish_ahead < JWKS_MAX_AGE {
+        add(
+            Note,
+            "SIGNING_KEY_PUBLISH_AHEAD is under the JWKS max-age (5m): a new key may sign before gateways' cached key sets hold it",
+        );
+    }
+    if let Some(path) = &jwt.keys_file
+        && is_readable_by_others(path)
+    {
+        add(
+            Unsafe,
+            "JWT_KEYS_FILE can be read by other users: it holds private keys (chmod 600)",
+        );
     }
     let limits = &settings.rate_limits;
     for (name, quota) in [

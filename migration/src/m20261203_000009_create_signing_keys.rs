@@ -22,8 +22,13 @@ impl MigrationTrait for Migration {
                     // from JWT_SECRET: a dump of this table signs nothing.
                     .col(text(SigningKeys::SealedPrivateKey))
                     .col(timestamp_with_time_zone(SigningKeys::CreatedAt))
-                    // Published from creation; signs from here until a newer key does.
+                    // Published from creation; signs from here until `signs_until`, set
+                    // when the next generation is added (its `signs_from`).
                     .col(timestamp_with_time_zone(SigningKeys::SignsFrom))
+                    .col(timestamp_with_time_zone_null(SigningKeys::SignsUntil))
+                    // The longest access-token lifetime any instance declared: a key
+                    // that stopped signing stays published that much longer.
+                    .col(big_integer(SigningKeys::TokenLifetimeSecs))
                     .to_owned(),
             )
             .await
@@ -46,4 +51,6 @@ enum SigningKeys {
     SealedPrivateKey,
     CreatedAt,
     SignsFrom,
+    SignsUntil,
+    TokenLifetimeSecs,
 }

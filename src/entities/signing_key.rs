@@ -11,6 +11,8 @@ pub struct Model {
     pub sealed_private_key: String,
     pub created_at: DateTimeUtc,
     pub signs_from: DateTimeUtc,
+    pub signs_until: Option<DateTimeUtc>,
+    pub token_lifetime_secs: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

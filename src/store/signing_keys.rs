@@ -1,7 +1,7 @@
 //! The `signing_keys` table: a database key ring, oldest generation first.
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, SqlErr,
+    QueryFilter, QueryOrder, SqlErr, prelude::Expr,
 };
 
 use crate::entities::signing_key::{self, Entity as SigningKeys};
@@ -13,15 +13,38 @@ pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<signing_key::Model>, D
         .await
 }
 
-/// Adds a key; `false` when another instance added this generation first.
-pub async fn insert(db: &impl ConnectionTrait, key: signing_key::Model) -> Result<bool, DbErr> {
+/// Adds a key and ends its predecessor's signing when it starts; `false` when another
+/// instance added this generation first. Run it in a transaction.
+pub async fn insert_next(
+    db: &impl ConnectionTrait,
+    key: signing_key::Model,
+) -> Result<bool, DbErr> {
+    let (generation, signs_from) = (key.generation, key.signs_from);
     match key.into_active_model().insert(db).await {
-        Ok(_) => Ok(true),
+        Ok(_) => {}
         Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            Ok(false)
+            return Ok(false);
         }
-        Err(err) => Err(err),
+        Err(err) => return Err(err),
     }
+    SigningKeys::update_many()
+        .col_expr(signing_key::Column::SignsUntil, Expr::value(signs_from))
+        .filter(signing_key::Column::Generation.lt(generation))
+        .filter(signing_key::Column::SignsUntil.is_null())
+        .exec(db)
+        .await?;
+    Ok(true)
+}
+
+/// Raises every key's publication margin to at least `seconds`: the instance with the
+/// longest-lived tokens decides how long a retired key stays published.
+pub async fn raise_token_lifetime(db: &impl ConnectionTrait, seconds: i64) -> Result<(), DbErr> {
+    SigningKeys::update_many()
+        .col_expr(signing_key::Column::TokenLifetimeSecs, Expr::value(seconds))
+        .filter(signing_key::Column::TokenLifetimeSecs.lt(seconds))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 pub async fn delete(db: &impl ConnectionTrait, kids: Vec<String>) -> Result<u64, DbErr> {

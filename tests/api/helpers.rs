@@ -273,6 +273,48 @@ impl TestApp {
         self._data_dir.path().join("jwt-keys.json")
     }
 
+    /// `claims` signed with this server's own EdDSA key, read from its ring, under the
+    /// `kid` of `genuine`: a forgery only the claims can give away.
+    pub fn sign_as_server(&self, genuine: &str, claims: &Value) -> String {
+        use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
+        use jsonwebtoken::{Algorithm, EncodingKey, Header};
+        let kid = kid_of(genuine);
+        let ring: Value =
+            serde_json::from_str(&std::fs::read_to_string(self.key_ring_path()).unwrap()).unwrap();
+        let entry = ring["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["kid"] == kid.as_str())
+            .unwrap_or_else(|| panic!("{kid} is not in the ring"));
+        assert_eq!(entry["alg"], "EdDSA");
+        let pem = entry["private_key"].as_str().unwrap();
+        let key = ed25519_dalek::SigningKey::from_pkcs8_pem(pem).unwrap();
+        let der = key.to_pkcs8_der().unwrap();
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(kid);
+        jsonwebtoken::encode(&header, claims, &EncodingKey::from_ed_der(der.as_bytes())).unwrap()
+    }
+
+    /// The `kid`s `/.well-known/jwks.json` lists, in order.
+    pub async fn published_kids(&self) -> Vec<String> {
+        let jwks: Value = self
+            .http
+            .get(self.url("/.well-known/jwks.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        jwks["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["kid"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
     /// Shuts the server down as SIGTERM would (requests and the mail being sent are
     /// finished) and hands back its database for the next instance.
     pub async fn stop(self) -> TestDatabase {
@@ -441,6 +483,29 @@ pub fn tokens(body: &Value, field: &str) -> Tokens {
 }
 
 /// The `extensions.code` of the first error.
+/// The `kid` in a JWT's header.
+pub fn kid_of(token: &str) -> String {
+    use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+    let header = URL_SAFE_NO_PAD
+        .decode(token.split('.').next().unwrap_or_default())
+        .unwrap();
+    let header: Value = serde_json::from_slice(&header).unwrap();
+    header["kid"].as_str().unwrap().to_owned()
+}
+
+/// Waits until `check` holds, checking every 50 ms; panics after `limit`, naming `what`.
+pub async fn within<F: std::future::Future<Output = bool>>(
+    limit: std::time::Duration,
+    what: &str,
+    check: impl Fn() -> F,
+) {
+    let started = std::time::Instant::now();
+    while !check().await {
+        assert!(started.elapsed() < limit, "{what}: not within {limit:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 pub fn error_code(body: &Value) -> Option<&str> {
     body["errors"][0]["extensions"]["code"].as_str()
 }

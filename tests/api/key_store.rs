@@ -1,14 +1,11 @@
 //! Signing keys in the database (`JWT_KEYS_STORE=database`): sealed at rest, shared by
 //! three replicas, rotated and retired without a restart, on a schedule by one of them.
-use std::{
-    future::Future,
-    time::{Duration, Instant},
-};
-
-use serde_json::Value;
+use std::time::{Duration, Instant};
 
 use crate::cli::binary;
-use crate::helpers::{Backend, JWT_SECRET, TestApp, spawn_app_with, test_settings, tokens};
+use crate::helpers::{
+    Backend, JWT_SECRET, TestApp, kid_of, spawn_app_with, test_settings, tokens, within,
+};
 
 crate::backend_tests!(
     private_keys_are_sealed_and_open_only_with_the_same_secret,
@@ -25,71 +22,51 @@ async fn three(settings: &[(&str, &str)], backend: Backend) -> [TestApp; 3] {
     [first, second, third]
 }
 
-async fn published_kids(app: &TestApp) -> Vec<String> {
-    let jwks: Value = app
-        .http
-        .get(app.url("/.well-known/jwks.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    jwks["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k["kid"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-fn kid_of(token: &str) -> String {
-    use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
-    let header = URL_SAFE_NO_PAD
-        .decode(token.split('.').next().unwrap())
-        .unwrap();
-    let header: Value = serde_json::from_slice(&header).unwrap();
-    header["kid"].as_str().unwrap().to_owned()
-}
-
-/// Waits until `check` holds, checking every 50 ms; panics after `limit`, naming `what`.
-async fn within<F: Future<Output = bool>>(limit: Duration, what: &str, check: impl Fn() -> F) {
-    let started = Instant::now();
-    while !check().await {
-        assert!(started.elapsed() < limit, "{what}: not within {limit:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 /// Runs `rotate-signing-key` or `retire-signing-key` as an operator would, against
-/// `app`'s database; returns the first word it prints (the kid).
-fn key_command(app: &TestApp, args: &[&str]) -> String {
+/// `app`'s database, with `JWT_SECRET` and `env` (new keys sign after 200 ms unless
+/// `env` says otherwise).
+pub(crate) fn run_key_command(
+    app: &TestApp,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
-    let output = binary()
+    let mut command = binary();
+    command
         .args(args)
         .env("DATABASE_URL", app.database_url())
         .env("DATA_DIR", dir.path())
         .env("JWT_SECRET", JWT_SECRET)
         .env("JWT_KEYS_STORE", "database")
         .env("SIGNING_KEYS_REFRESH", "200ms")
-        .output()
-        .unwrap();
+        .env("SIGNING_KEY_PUBLISH_AHEAD", "0s");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().unwrap()
+}
+
+/// The first word a successful key command printed: the kid.
+pub(crate) fn printed_kid(output: &std::process::Output) -> String {
     assert!(
         output.status.success(),
-        "{args:?}: {}",
+        "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    String::from_utf8(output.stdout)
-        .unwrap()
+    String::from_utf8_lossy(&output.stdout)
         .split_whitespace()
         .next()
         .unwrap_or_default()
         .to_owned()
 }
 
+fn key_command(app: &TestApp, args: &[&str]) -> String {
+    printed_kid(&run_key_command(app, args, &[]))
+}
+
 async fn private_keys_are_sealed_and_open_only_with_the_same_secret(backend: Backend) {
     let app = spawn_app_with(backend, &[STORE]).await;
-    let kids = published_kids(&app).await;
+    let kids = app.published_kids().await;
     assert_eq!(kids.len(), 1);
     let me = app.register("amina").await;
     assert_eq!(kid_of(&me.access), kids[0]);
@@ -121,7 +98,7 @@ async fn private_keys_are_sealed_and_open_only_with_the_same_secret(backend: Bac
         "{message}"
     );
     // Nothing was lost or replaced: the first instance still signs with its key.
-    assert_eq!(published_kids(&app).await, kids);
+    assert_eq!(app.published_kids().await, kids);
 }
 
 async fn rotation_and_retirement_reach_every_replica_without_a_restart(backend: Backend) {
@@ -137,7 +114,7 @@ async fn rotation_and_retirement_reach_every_replica_without_a_restart(backend: 
         within(
             Duration::from_secs(5),
             "the new key is published",
-            || async { published_kids(app).await == [old_kid.clone(), new_kid.clone()] },
+            || async { app.published_kids().await == [old_kid.clone(), new_kid.clone()] },
         )
         .await;
     }
@@ -165,7 +142,7 @@ async fn rotation_and_retirement_reach_every_replica_without_a_restart(backend: 
             || async { app.whoami(&before.access).await.is_err() },
         )
         .await;
-        assert_eq!(published_kids(app).await, vec![new_kid.clone()]);
+        assert_eq!(app.published_kids().await, vec![new_kid.clone()]);
         assert_eq!(
             app.whoami(&fresh[0].access).await,
             Ok(before.user_id.clone())
@@ -196,7 +173,7 @@ async fn scheduled_rotation_adds_one_key_per_period_and_keeps_retired_keys_while
     within(
         Duration::from_secs(6),
         "a second key is published",
-        || async { published_kids(&replicas[1]).await.len() >= 2 },
+        || async { replicas[1].published_kids().await.len() >= 2 },
     )
     .await;
     // It signs one refresh interval (100 ms) after it was made.
@@ -204,7 +181,7 @@ async fn scheduled_rotation_adds_one_key_per_period_and_keeps_retired_keys_while
     let renewed = tokens(&replicas[1].refresh_raw(&first.refresh).await, "refresh");
     assert_ne!(kid_of(&renewed.access), first_kid);
     for app in &replicas {
-        assert!(published_kids(app).await.contains(&first_kid));
+        assert!(app.published_kids().await.contains(&first_kid));
     }
 
     // Three instances, one rotation per period: generations 1, 2, 3, … without gaps or
@@ -231,7 +208,7 @@ async fn scheduled_rotation_adds_one_key_per_period_and_keeps_retired_keys_while
         within(
             Duration::from_secs(10),
             "the first key is withdrawn",
-            || async { !published_kids(app).await.contains(&first_kid) },
+            || async { !app.published_kids().await.contains(&first_kid) },
         )
         .await;
     }

@@ -24,28 +24,6 @@ fn part(token: &str, index: usize) -> Value {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(raw).unwrap()).unwrap()
 }
 
-/// Signs `claims` with the server's real private key (read from its key ring) and kid,
-/// for claims we choose.
-fn sign_with_our_key(app: &TestApp, genuine: &str, claims: &Value) -> String {
-    let kid = part(genuine, 0)["kid"].as_str().unwrap().to_owned();
-    let ring: Value =
-        serde_json::from_str(&std::fs::read_to_string(app.key_ring_path()).unwrap()).unwrap();
-    let entry = ring["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["kid"] == kid.as_str())
-        .unwrap();
-    assert_eq!(entry["alg"], "EdDSA");
-    let pem = entry["private_key"].as_str().unwrap();
-    let mut header = Header::new(Algorithm::EdDSA);
-    header.kid = Some(kid);
-    use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
-    let key = ed25519_dalek::SigningKey::from_pkcs8_pem(pem).unwrap();
-    let der = key.to_pkcs8_der().unwrap();
-    jsonwebtoken::encode(&header, claims, &EncodingKey::from_ed_der(der.as_bytes())).unwrap()
-}
-
 async fn signed_in(app: &TestApp) -> Tokens {
     app.register("amina").await
 }
@@ -158,11 +136,11 @@ async fn an_expired_token_is_rejected(backend: Backend) {
     // Expired 30 s ago: inside jsonwebtoken's default 60 s leeway, outside ours.
     claims["iat"] = json!(now - 3630);
     claims["exp"] = json!(now - 30);
-    let stale = sign_with_our_key(&app, &tokens.access, &claims);
+    let stale = app.sign_as_server(&tokens.access, &claims);
     assert_eq!(app.whoami(&stale).await, Err("UNAUTHENTICATED".into()));
     // The same claims, still valid, pass: the refusal above is about `exp` alone.
     claims["exp"] = json!(now + 60);
-    let fresh = sign_with_our_key(&app, &tokens.access, &claims);
+    let fresh = app.sign_as_server(&tokens.access, &claims);
     assert_eq!(app.whoami(&fresh).await, Ok(tokens.user_id));
 }
 
@@ -200,7 +178,7 @@ async fn claims_of_the_wrong_kind_are_rejected_even_when_signed_with_our_key(bac
     for (what, mutate) in mutations {
         let mut claims = genuine.clone();
         mutate(&mut claims);
-        let forged = sign_with_our_key(&app, &tokens.access, &claims);
+        let forged = app.sign_as_server(&tokens.access, &claims);
         assert_eq!(
             app.whoami(&forged).await,
             Err("UNAUTHENTICATED".into()),

@@ -82,8 +82,23 @@ pub fn retire(path: &Path, kid: &str) -> anyhow::Result<()> {
 
 fn read(path: &Path) -> anyhow::Result<KeyRingFile> {
     let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a key ring file", path.display()))
+    // serde's message quotes the value it choked on, which may be a private key: say
+    // only where and what kind of error it is.
+    let file: KeyRingFile = serde_json::from_str(&text).map_err(|err| {
+        anyhow::anyhow!(
+            "{} is not a key ring file ({:?} error at line {}, column {})",
+            path.display(),
+            err.classify(),
+            err.line(),
+            err.column()
+        )
+    })?;
+    let mut kids: Vec<&str> = file.keys.iter().map(|k| k.kid.as_str()).collect();
+    kids.sort_unstable();
+    if let Some(twin) = kids.windows(2).find(|pair| pair[0] == pair[1]) {
+        bail!("{}: the kid {} names two keys", path.display(), twin[0]);
+    }
+    Ok(file)
 }
 
 /// Writes the whole ring to a temporary file first: a server re-reading the ring never
@@ -93,7 +108,7 @@ fn write(path: &Path, file: &KeyRingFile) -> anyhow::Result<()> {
         fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     let text = serde_json::to_string_pretty(file)?;
-    let partial = path.with_extension("json.partial");
+    let partial = path.with_extension(format!("json.{}.partial", std::process::id()));
     crate::auth::server_secret::write_private(&partial, &text)
         .with_context(|| format!("writing {}", partial.display()))?;
     fs::rename(&partial, path).with_context(|| format!("replacing {}", path.display()))

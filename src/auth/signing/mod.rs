@@ -77,6 +77,7 @@ impl KeySource {
                 db.clone(),
                 secret,
                 settings.lifetimes.access_token,
+                jwt.keys_refresh,
             )),
             (KeysStore::File, Some(path), _) => Self::File(path.clone()),
             (KeysStore::File, None, SigningAlgorithm::Hs256) => Self::Secret(secret.clone()),
@@ -104,6 +105,18 @@ impl KeySource {
                 tokio::task::spawn_blocking(move || file::load_or_create(&path, algorithm)).await?
             }
             Self::Database(keys) => keys.load_or_create(algorithm, Utc::now()).await,
+        }
+    }
+
+    /// The keys as they stand now. Unlike the first load, a development ring deleted
+    /// meanwhile is not created again: the keys in use stay.
+    async fn reload(&self, algorithm: SigningAlgorithm) -> anyhow::Result<Vec<RingKey>> {
+        match self {
+            Self::GeneratedFile(path) => {
+                let path = path.clone();
+                tokio::task::spawn_blocking(move || file::load(&path)).await?
+            }
+            other => other.load(algorithm).await,
         }
     }
 }
@@ -157,13 +170,13 @@ impl KeyRefresher {
             {
                 Ok(Some(kid)) => tracing::info!(%kid, "rotated the signing key on schedule"),
                 Ok(None) => {}
-                Err(err) => tracing::warn!(error = ?err, "scheduled key rotation failed"),
+                Err(err) => tracing::warn!(error = %err, "scheduled key rotation failed"),
             }
         }
-        match self.source.load(self.algorithm).await {
+        match self.source.reload(self.algorithm).await {
             Ok(keys) => self.tokens.replace_keys(keys),
             // The keys loaded before keep working; the next round tries again.
-            Err(err) => tracing::warn!(error = ?err, "could not re-read the signing keys"),
+            Err(err) => tracing::warn!(error = %err, "could not re-read the signing keys"),
         }
     }
 }
