@@ -1168,4 +1168,35 @@ mod tests {
         let err = settings(&[("TRUSTED_PROXIES", "10.0.0.0/8, nope")]).unwrap_err();
         assert_eq!(err.variable, "TRUSTED_PROXIES");
     }
+
+    /// Every `NAME=value` line of `.env.example`, commented out or not.
+    fn documented_settings() -> Vec<(String, String)> {
+        let text = include_str!("../.env.example");
+        text.lines()
+            .filter_map(|line| line.trim_start_matches("# ").split_once('='))
+            .filter(|(name, _)| {
+                !name.is_empty() && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            })
+            .map(|(name, value)| (name.to_owned(), value.trim_matches('"').to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn the_example_file_lists_every_setting_with_its_real_default() {
+        let read = std::cell::RefCell::new(std::collections::BTreeSet::new());
+        let defaults = Settings::from_lookup(|key| {
+            read.borrow_mut().insert(key.to_owned());
+            None
+        })
+        .unwrap();
+        let documented = documented_settings();
+        let names: std::collections::BTreeSet<String> =
+            documented.iter().map(|(name, _)| name.clone()).collect();
+        assert_eq!(names, read.into_inner(), ".env.example and config.rs disagree");
+        // Written out, the example's values are the defaults themselves.
+        let written: HashMap<String, String> = documented.into_iter().collect();
+        let explicit = Settings::from_lookup(|key| written.get(key).cloned()).unwrap();
+        assert_eq!(format!("{explicit:?}"), format!("{defaults:?}"));
+    }
+
 }
