@@ -174,7 +174,7 @@ impl AuthService {
     ) -> Result<Option<(SignedIn, bool)>, AuthError> {
         let now = now();
         let user_id = UserId::from(user.id);
-        // The first write of the transaction: it also takes the user's row lock, so two
+        // This write takes the user's row lock (if the caller did not already), so two
         // sign-ins of one user cannot both squeeze under the session cap.
         let ip = device.client.ip.map(|ip| ip.to_string());
         if !store::users::record_login(txn, user_id, credential_epoch, ip, now).await? {

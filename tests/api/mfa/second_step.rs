@@ -22,6 +22,7 @@ backend_tests!(
     aliased_and_batched_codes_get_no_more_checks_than_the_lockout_allows,
     an_expired_mfa_token_is_refused_and_costs_nothing,
     complete_login_is_rate_limited_per_account_across_addresses,
+    a_password_change_ends_a_pending_second_step,
 );
 
 async fn a_login_of_an_enrolled_account_opens_no_session_until_a_right_code(backend: Backend) {
@@ -256,4 +257,32 @@ async fn complete_login_is_rate_limited_per_account_across_addresses(backend: Ba
         };
         assert_eq!(error_code(&body), Some(expected), "{ip}: {body}");
     }
+}
+
+async fn a_password_change_ends_a_pending_second_step(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let me = app.register("amina").await;
+    let (authenticator, _) = enrol(&app, &me.access).await;
+    let pending = first_step(&app, "amina").await;
+    let new_password = "a brand new passphrase";
+    let change = format!(
+        r#"mutation {{ changePassword(input: {{ currentPassword: "{PASSWORD}", newPassword: "{new_password}", newPasswordConfirm: "{new_password}" }}) {{ accessToken }} }}"#
+    );
+    let body = app.graphql(Some(&me.access), &change, json!({})).await;
+    assert!(body["data"]["changePassword"].is_object(), "{body}");
+    // The old password's sign-in opens nothing, and did not use the code up.
+    let code = authenticator.code(1);
+    let body = complete(&app, &pending, &code).await;
+    assert_eq!(error_code(&body), Some("INVALID_TOKEN"), "{body}");
+    let body = app
+        .login_raw(
+            json!({ "username": "amina", "password": new_password }),
+            &[],
+        )
+        .await;
+    let signed_in = tokens(
+        &complete(&app, &mfa_token(&body), &code).await,
+        "completeLogin",
+    );
+    assert_eq!(claims(&signed_in.access)["amr"], json!(["pwd", "otp"]));
 }
