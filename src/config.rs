@@ -43,6 +43,7 @@ pub struct Settings {
     pub lifetimes: Lifetimes,
     pub max_sessions_per_user: u64,
     pub lockout: LockoutSettings,
+    pub mfa: MfaSettings,
     /// Security events older than this are pruned.
     pub audit_retention: Duration,
     pub rate_limits: RateLimitSettings,
@@ -215,6 +216,60 @@ pub struct LockoutSettings {
     pub window: Duration,
 }
 
+/// Two-step sign-in.
+#[derive(Debug, Clone)]
+pub struct MfaSettings {
+    /// How long the `mfaToken` of a login that answered `MFA_REQUIRED` lasts
+    /// (`MFA_TOKEN_TTL`).
+    pub token_ttl: Duration,
+    /// Wrong codes one `mfaToken` survives (`MFA_MAX_ATTEMPTS`); each also counts
+    /// toward the account's lockout.
+    pub max_attempts: u32,
+    /// The name authenticator apps show next to the account (`TOTP_ISSUER`); by
+    /// default the host of `PUBLIC_URL`.
+    pub totp_issuer: String,
+}
+
+/// `TOTP_ISSUER`: what an authenticator app labels the account with. The otpauth URI
+/// separates issuer and account with `:`, so the issuer has none.
+struct TotpIssuer(String);
+
+impl FromStr for TotpIssuer {
+    type Err = &'static str;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.contains(':') || s.chars().any(char::is_control) || s.chars().count() > 64 {
+            return Err("at most 64 characters, without ':' or control characters");
+        }
+        Ok(Self(s.to_owned()))
+    }
+}
+
+/// The default `TOTP_ISSUER`: the host of `PUBLIC_URL`, without its port; an IPv6
+/// address (all colons) gets the service's name instead.
+fn default_totp_issuer(public_url: &str) -> String {
+    let host = host_of(public_url).to_ascii_lowercase();
+    if host.is_empty() || host.contains(':') {
+        "graphql-auth".to_owned()
+    } else {
+        host
+    }
+}
+
+/// The host of a URL that `split_http_url` accepted, without port or brackets.
+fn host_of(url: &str) -> String {
+    let authority = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest)
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or_default();
+    match authority.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or_default().to_owned(),
+        None => authority.split(':').next().unwrap_or_default().to_owned(),
+    }
+}
+
 /// `N` requests per `period`; `None` where a limit is `off`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Quota {
@@ -253,6 +308,8 @@ impl FromStr for Quota {
 #[derive(Debug, Clone, Copy)]
 pub struct RateLimitSettings {
     pub login: Option<Quota>,
+    /// The second step of a sign-in, per client IP and per account.
+    pub complete_login: Option<Quota>,
     pub register: Option<Quota>,
     pub refresh: Option<Quota>,
     pub request_password_reset: Option<Quota>,
@@ -319,6 +376,7 @@ impl Settings {
         let public_url = vars
             .parse::<PublicUrl>("PUBLIC_URL", "http://localhost:8000")?
             .0;
+        let totp_issuer = default_totp_issuer(&public_url);
         Ok(Self {
             app_env,
             database_url: vars.raw("DATABASE_URL"),
@@ -372,9 +430,15 @@ impl Settings {
                 duration: vars.lifetime("LOCKOUT_DURATION", "30m")?,
                 window: vars.lifetime("LOCKOUT_WINDOW", "24h")?,
             },
+            mfa: MfaSettings {
+                token_ttl: vars.lifetime("MFA_TOKEN_TTL", "5m")?,
+                max_attempts: vars.count_in("MFA_MAX_ATTEMPTS", "5", 1..=100)?,
+                totp_issuer: vars.parse::<TotpIssuer>("TOTP_ISSUER", &totp_issuer)?.0,
+            },
             audit_retention: vars.lifetime("AUDIT_RETENTION", "365d")?,
             rate_limits: RateLimitSettings {
                 login: vars.quota("RATE_LIMIT_LOGIN", "20/min")?,
+                complete_login: vars.quota("RATE_LIMIT_COMPLETE_LOGIN", "20/min")?,
                 register: vars.quota("RATE_LIMIT_REGISTER", "10/hour")?,
                 refresh: vars.quota("RATE_LIMIT_REFRESH", "120/min")?,
                 request_password_reset: vars
@@ -769,6 +833,7 @@ pub fn check(settings: &Settings) -> Vec<(Severity, String)> {
     let limits = &settings.rate_limits;
     for (name, quota) in [
         ("RATE_LIMIT_LOGIN", limits.login),
+        ("RATE_LIMIT_COMPLETE_LOGIN", limits.complete_login),
         ("RATE_LIMIT_REGISTER", limits.register),
         ("RATE_LIMIT_REFRESH", limits.refresh),
         (
@@ -892,6 +957,13 @@ mod tests {
         );
         assert!(!s.require_verified_email);
         assert!(s.mail.smtp_url.is_none() && !s.mail.to_log);
+        assert_eq!(s.mfa.token_ttl, Duration::from_secs(300));
+        assert_eq!(s.mfa.max_attempts, 5);
+        assert_eq!(s.mfa.totp_issuer, "localhost");
+        let s = settings(&[("PUBLIC_URL", "https://[::1]:8443/auth")]).unwrap();
+        assert_eq!(s.mfa.totp_issuer, "graphql-auth");
+        let s = settings(&[("PUBLIC_URL", "https://Auth.example.dz:8443/x")]).unwrap();
+        assert_eq!(s.mfa.totp_issuer, "auth.example.dz");
     }
 
     #[test]
@@ -1001,8 +1073,9 @@ mod tests {
         }
     }
 
-    const DURATIONS: [&str; 13] = [
+    const DURATIONS: [&str; 14] = [
         "ACCESS_TOKEN_TTL",
+        "MFA_TOKEN_TTL",
         "REFRESH_TOKEN_TTL",
         "SHORT_SESSION_TTL",
         "SESSION_MAX_TTL",
@@ -1030,6 +1103,7 @@ mod tests {
     fn zero_is_refused_where_it_would_break_things() {
         for variable in [
             "ACCESS_TOKEN_TTL",
+            "MFA_TOKEN_TTL",
             "REFRESH_TOKEN_TTL",
             "SHORT_SESSION_TTL",
             "SESSION_MAX_TTL",
@@ -1080,6 +1154,9 @@ mod tests {
             ("RATE_LIMIT_IPV6_PREFIX", "0"),
             ("RATE_LIMIT_LOGIN", "4294967295/sec"),
             ("RATE_LIMIT_REAUTHENTICATE", "-1/hour"),
+            ("MFA_MAX_ATTEMPTS", "0"),
+            ("MFA_MAX_ATTEMPTS", "1000"),
+            ("TOTP_ISSUER", "Example: Auth"),
         ] {
             assert_eq!(refused(variable, value), variable, "{variable}={value}");
         }
@@ -1175,7 +1252,10 @@ mod tests {
         text.lines()
             .filter_map(|line| line.trim_start_matches("# ").split_once('='))
             .filter(|(name, _)| {
-                !name.is_empty() && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+                !name.is_empty()
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
             })
             .map(|(name, value)| (name.to_owned(), value.trim_matches('"').to_owned()))
             .collect()
@@ -1192,11 +1272,14 @@ mod tests {
         let documented = documented_settings();
         let names: std::collections::BTreeSet<String> =
             documented.iter().map(|(name, _)| name.clone()).collect();
-        assert_eq!(names, read.into_inner(), ".env.example and config.rs disagree");
+        assert_eq!(
+            names,
+            read.into_inner(),
+            ".env.example and config.rs disagree"
+        );
         // Written out, the example's values are the defaults themselves.
         let written: HashMap<String, String> = documented.into_iter().collect();
         let explicit = Settings::from_lookup(|key| written.get(key).cloned()).unwrap();
         assert_eq!(format!("{explicit:?}"), format!("{defaults:?}"));
     }
-
 }

@@ -21,7 +21,7 @@ use tokio::{net::TcpListener, sync::watch};
 
 use crate::{
     auth::{
-        AuthParts, AuthService, Policy,
+        AuthParts, AuthService, Policy, SecondFactorKeys,
         password::PasswordHasher,
         rate_limit::RateLimiter,
         server_secret,
@@ -282,6 +282,7 @@ async fn auth_service_with(
         refresh_tokens: RefreshTokens::new(secret),
         limiter,
         one_time_tokens: OneTimeTokens::new(secret),
+        second_factors: SecondFactorKeys::new(secret),
         policy: Policy::from_settings(settings),
         geoip: settings.geoip_db.as_deref().map(GeoIp::open).transpose()?,
     });

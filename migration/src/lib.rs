@@ -12,6 +12,10 @@ mod m20261125_000006_create_security_events;
 mod m20261125_000007_add_detail_to_mail_outbox;
 mod m20261202_000008_add_credential_epoch_to_users;
 mod m20261203_000009_create_signing_keys;
+mod m20261203_000010_create_totp_factors;
+mod m20261203_000011_create_recovery_codes;
+mod m20261203_000012_create_mfa_challenges;
+mod m20261203_000013_add_amr_to_sessions;
 
 pub struct Migrator;
 
@@ -28,6 +32,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_add_detail_to_mail_outbox::Migration),
             Box::new(m20261202_000008_add_credential_epoch_to_users::Migration),
             Box::new(m20261203_000009_create_signing_keys::Migration),
+            Box::new(m20261203_000010_create_totp_factors::Migration),
+            Box::new(m20261203_000011_create_recovery_codes::Migration),
+            Box::new(m20261203_000012_create_mfa_challenges::Migration),
+            Box::new(m20261203_000013_add_amr_to_sessions::Migration),
         ]
     }
 }

@@ -5,13 +5,17 @@ use tracing::instrument;
 use serde_json::json;
 
 use super::{
-    AuthError, AuthService, ClientInfo, Principal, SignedIn, audit::About, now,
-    rate_limit::Operation, recovery::queue_notice, sign_in::device_of,
+    AuthError, AuthService, ClientInfo, Principal, SignedIn,
+    audit::About,
+    now,
+    rate_limit::Operation,
+    recovery::queue_notice,
+    sign_in::{SignInDevice, device_of},
 };
 use crate::{
     domain::{
-        EmailAddress, Language, NewPassword, Password, SecurityEventKind, Timezone, UserId,
-        Username,
+        AuthMethods, EmailAddress, Language, NewPassword, Password, SecurityEventKind, Timezone,
+        UserId, Username,
     },
     entities::user,
     store::{
@@ -106,9 +110,13 @@ impl AuthService {
             now,
         )
         .await?;
-        let device = device_of(input.device_fingerprint, client);
+        let device = SignInDevice {
+            fingerprint: device_of(input.device_fingerprint, client),
+            remember_me: false,
+            client: client.clone(),
+        };
         let signed_in = self
-            .start_session(&txn, &user, device, false, client, now)
+            .start_session(&txn, &user, device, AuthMethods::Password, now)
             .await?;
         self.queue_token_mail(&txn, &user, TokenPurpose::EmailVerification, now)
             .await?;
@@ -225,20 +233,17 @@ impl AuthService {
             credential_epoch,
             ..user
         };
-        let device_client = ClientInfo {
-            user_agent: client.user_agent.clone().or(current_session.user_agent),
-            ..client.clone()
+        let device = SignInDevice {
+            fingerprint: current_session.device_fingerprint,
+            remember_me: current_session.remember_me,
+            client: ClientInfo {
+                user_agent: client.user_agent.clone().or(current_session.user_agent),
+                ..client.clone()
+            },
         };
-        let signed_in = self
-            .start_session(
-                &txn,
-                &user,
-                current_session.device_fingerprint,
-                current_session.remember_me,
-                &device_client,
-                now,
-            )
-            .await?;
+        // Signed in afresh the way the session it replaces was.
+        let amr = AuthMethods::parse(&current_session.amr);
+        let signed_in = self.start_session(&txn, &user, device, amr, now).await?;
         queue_notice(&txn, &user, MailKind::PasswordChanged, now).await?;
         txn.commit().await?;
         self.wake_mail_worker();

@@ -1,9 +1,10 @@
 use std::time::Duration;
 
 use sea_orm::DbErr;
+use secrecy::SecretString;
 
 use crate::{
-    domain::{InvalidInput, PasswordWeakness},
+    domain::{InvalidInput, MfaMethod, PasswordWeakness},
     store::StoreError,
 };
 
@@ -33,8 +34,36 @@ pub enum AuthError {
     NotFound,
     #[error("rate limited")]
     RateLimited { retry_after: Duration },
+    /// The password was right; the sign-in goes on with `completeLogin`.
+    #[error("a second factor is required")]
+    MfaRequired(MfaChallenge),
+    /// A wrong, reused or unknown second-factor code.
+    #[error("invalid second-factor code")]
+    InvalidCode,
+    /// The account's second factor is not in a state that allows this.
+    #[error("second factor: {0:?}")]
+    SecondFactor(SecondFactorRefusal),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
+}
+
+/// What a client needs for the second step of a sign-in.
+#[derive(Debug)]
+pub struct MfaChallenge {
+    /// Opaque, single use, short-lived; only its hash is stored.
+    pub token: SecretString,
+    pub methods: Vec<MfaMethod>,
+}
+
+/// Why a second-factor change is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecondFactorRefusal {
+    /// TOTP is active: a new secret only after `disableTotp`.
+    AlreadyEnabled,
+    /// `confirmTotpEnrollment` without a started enrolment.
+    NotEnrolling,
+    /// The field needs TOTP to be active.
+    NotEnabled,
 }
 
 impl From<InvalidInput> for AuthError {

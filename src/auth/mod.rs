@@ -7,6 +7,7 @@ pub mod django_import;
 mod error;
 mod introspection;
 mod maintenance;
+mod mfa;
 pub mod password;
 mod password_check;
 pub mod rate_limit;
@@ -28,16 +29,18 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 
+pub use crate::store::second_factors::MfaStatus;
 pub use account::{ChangePassword, NewAccount};
 pub use audit::EventPage;
-pub use error::AuthError;
+pub use error::{AuthError, MfaChallenge, SecondFactorRefusal};
 pub use introspection::{Introspection, IntrospectionSecret};
+pub use mfa::{CompleteLogin, SecondFactorKeys, TotpEnrollment};
 pub use recovery::ResetPassword;
 pub use sign_in::{Credentials, SignedIn};
 pub use staff::UserPage;
 
 use crate::{
-    config::{Lifetimes, LockoutSettings, Settings},
+    config::{Lifetimes, LockoutSettings, MfaSettings, Settings},
     domain::{SecurityEventKind, SessionId, UserId},
 };
 use password::PasswordHasher;
@@ -78,6 +81,7 @@ impl Principal {
 pub struct Policy {
     pub lifetimes: Lifetimes,
     pub lockout: LockoutSettings,
+    pub mfa: MfaSettings,
     pub max_sessions_per_user: u64,
     pub require_verified_email: bool,
 }
@@ -87,6 +91,7 @@ impl Policy {
         Self {
             lifetimes: settings.lifetimes,
             lockout: settings.lockout,
+            mfa: settings.mfa.clone(),
             max_sessions_per_user: settings.max_sessions_per_user.max(1),
             require_verified_email: settings.require_verified_email,
         }
@@ -105,6 +110,8 @@ pub struct AuthParts {
     pub refresh_tokens: RefreshTokens,
     pub limiter: RateLimiter,
     pub one_time_tokens: OneTimeTokens,
+    /// Seals TOTP secrets and keys recovery-code hashes.
+    pub second_factors: SecondFactorKeys,
     pub policy: Policy,
     pub geoip: Option<crate::geoip::GeoIp>,
 }
@@ -116,6 +123,7 @@ struct Inner {
     refresh_tokens: RefreshTokens,
     limiter: RateLimiter,
     one_time_tokens: OneTimeTokens,
+    second_factors: SecondFactorKeys,
     policy: Policy,
     geoip: Option<crate::geoip::GeoIp>,
     /// Woken after a transaction that queued mail commits.
@@ -140,6 +148,7 @@ impl AuthService {
             refresh_tokens: parts.refresh_tokens,
             limiter: parts.limiter,
             one_time_tokens: parts.one_time_tokens,
+            second_factors: parts.second_factors,
             policy: parts.policy,
             geoip: parts.geoip,
             mail_queued: Arc::new(Notify::new()),

@@ -6,6 +6,7 @@
 //! and answers failures no sooner than the slowest stored hash takes to verify, so
 //! neither answers nor timing tell accounts, unknown identifiers and imported hashes
 //! apart.
+use chrono::{DateTime, Utc};
 use serde_json::json;
 use tokio::time::Instant;
 
@@ -85,26 +86,74 @@ impl PasswordCheck<'_> {
     }
 }
 
+/// A right password, and what counting its attempt did.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct PasswordAccepted {
+    /// The stored hash is weaker than ours, or of another scheme.
+    pub needs_rehash: bool,
+    /// This attempt was the threshold-th and set the lock (a sign-in clears it).
+    pub set_the_lock: bool,
+}
+
 impl AuthService {
+    /// The lockout rule for an attempt made at `now`.
+    pub(super) fn lockout_attempt(&self, now: DateTime<Utc>) -> Attempt {
+        let lockout = self.policy().lockout;
+        Attempt {
+            threshold: lockout.threshold,
+            lock_until: now + to_chrono(lockout.duration),
+            forget_before: now - to_chrono(lockout.window),
+            now,
+        }
+    }
+
+    /// `ACCOUNT_LOCKED` for an attempt the lock refused, with how long the lock holds.
+    async fn locked(
+        &self,
+        counter: &Counter<'_>,
+        attempt: &Attempt,
+    ) -> Result<AuthError, AuthError> {
+        let db = self.db();
+        let until = match counter {
+            Counter::Account(id) => store::lockout::user_locked_until(db, *id).await?,
+            Counter::Identifier(key) => store::lockout::identifier_locked_until(db, key).await?,
+            Counter::Nothing => None,
+        };
+        let until = until
+            .filter(|t| *t > attempt.now)
+            .unwrap_or(attempt.lock_until);
+        Ok(AuthError::AccountLocked {
+            retry_after: (until - attempt.now).to_std().unwrap_or_default(),
+        })
+    }
+
+    /// Counts an attempt on an account before a credential other than a password (a
+    /// second-factor code) is checked: `Ok(locks_now)`, or `ACCOUNT_LOCKED` — nothing
+    /// counted, and the credential must not be checked — while the lock holds.
+    pub(super) async fn claim_account_attempt(
+        &self,
+        id: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<bool, AuthError> {
+        let attempt = self.lockout_attempt(now);
+        match store::lockout::claim_for_user(self.db(), id, attempt).await? {
+            Claim::Counted { locks_now } => Ok(locks_now),
+            Claim::Refused => Err(self.locked(&Counter::Account(id), &attempt).await?),
+        }
+    }
+
     /// Checks `password` for `check`, counting the attempt toward the lockout first.
-    /// `Ok(needs_rehash)` when it is right; the lockout state is the caller's to clear,
-    /// in the transaction that acts on the success.
+    /// `Ok` when it is right; the lockout state is the caller's to clear, in the
+    /// transaction that acts on the success (or to refund, when a second step decides).
     pub(super) async fn check_password(
         &self,
         check: PasswordCheck<'_>,
         password: &Password,
         client: &ClientInfo,
-    ) -> Result<bool, AuthError> {
+    ) -> Result<PasswordAccepted, AuthError> {
         let started = Instant::now();
         let db = self.db();
-        let now = now();
-        let lockout = self.policy().lockout;
-        let attempt = Attempt {
-            threshold: lockout.threshold,
-            lock_until: now + to_chrono(lockout.duration),
-            forget_before: now - to_chrono(lockout.window),
-            now,
-        };
+        let attempt = self.lockout_attempt(now());
         let user = check.user();
         let counter = check.counter();
         let claim = match counter {
@@ -123,22 +172,16 @@ impl AuthService {
                 check.failure("locked"),
             )
             .await;
-            let until = match counter {
-                Counter::Account(id) => store::lockout::user_locked_until(db, id).await?,
-                Counter::Identifier(key) => {
-                    store::lockout::identifier_locked_until(db, key).await?
-                }
-                Counter::Nothing => None,
-            };
-            let until = until.filter(|t| *t > now).unwrap_or(attempt.lock_until);
+            let locked = self.locked(&counter, &attempt).await?;
             self.0.hasher.answer_failure_after(started).await;
-            return Err(AuthError::AccountLocked {
-                retry_after: (until - now).to_std().unwrap_or_default(),
-            });
+            return Err(locked);
         };
         let stored_hash = user.map(|u| u.password_hash.as_str());
         match self.0.hasher.verify(password, stored_hash).await? {
-            Verification::Match { needs_rehash } if user.is_some() => Ok(needs_rehash),
+            Verification::Match { needs_rehash } if user.is_some() => Ok(PasswordAccepted {
+                needs_rehash,
+                set_the_lock: locks_now,
+            }),
             _ => {
                 let reason = match user {
                     Some(_) => "wrong_password",

@@ -31,6 +31,8 @@ const REDIS_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Operation {
     Login,
+    /// `completeLogin`: the second step of a sign-in.
+    CompleteLogin,
     Register,
     Refresh,
     RequestPasswordReset,
@@ -44,8 +46,9 @@ pub enum Operation {
 }
 
 impl Operation {
-    const ALL: [Self; 9] = [
+    const ALL: [Self; 10] = [
         Self::Login,
+        Self::CompleteLogin,
         Self::Register,
         Self::Refresh,
         Self::RequestPasswordReset,
@@ -59,6 +62,7 @@ impl Operation {
     pub fn name(self) -> &'static str {
         match self {
             Self::Login => "login",
+            Self::CompleteLogin => "complete_login",
             Self::Register => "register",
             Self::Refresh => "refresh",
             Self::RequestPasswordReset => "request_password_reset",
@@ -73,6 +77,7 @@ impl Operation {
     fn quota(self, settings: &RateLimitSettings) -> Option<Quota> {
         match self {
             Self::Login => settings.login,
+            Self::CompleteLogin => settings.complete_login,
             Self::Register => settings.register,
             Self::Refresh => settings.refresh,
             Self::RequestPasswordReset => settings.request_password_reset,
@@ -477,6 +482,7 @@ mod tests {
         let quota = login.parse().ok();
         RateLimitSettings {
             login: quota,
+            complete_login: None,
             register: None,
             refresh: None,
             request_password_reset: None,

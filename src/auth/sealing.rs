@@ -23,12 +23,15 @@ pub struct Sealer {
 #[derive(Debug, Clone, Copy)]
 pub enum SealedPurpose {
     SigningKey,
+    /// A TOTP shared secret, bound to its user's id.
+    TotpSecret,
 }
 
 impl SealedPurpose {
     fn label(self) -> &'static [u8] {
         match self {
             Self::SigningKey => b"graphql-auth signing-key sealing v1",
+            Self::TotpSecret => b"graphql-auth totp-secret sealing v1",
         }
     }
 }
@@ -107,5 +110,13 @@ mod tests {
         assert!(sealer("one secret").open("k1", "not base64!").is_err());
         let again = sealer("one secret").seal("k1", b"private").unwrap();
         assert_ne!(sealed, again, "a fresh nonce each time");
+        let other_purpose = Sealer::new(
+            &SecretString::from("one secret".to_owned()),
+            SealedPurpose::TotpSecret,
+        );
+        assert!(
+            other_purpose.open("k1", &sealed).is_err(),
+            "a key per purpose"
+        );
     }
 }

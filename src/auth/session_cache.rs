@@ -119,7 +119,11 @@ fn changes_sessions(kind: SecurityEventKind) -> bool {
         | K::TokenRefreshed
         | K::PasswordResetRequested
         | K::EmailVerificationSent
-        | K::RateLimited => false,
+        | K::RateLimited
+        | K::MfaEnabled
+        | K::MfaDisabled
+        | K::MfaFailed
+        | K::RecoveryCodeUsed => false,
     }
 }
 

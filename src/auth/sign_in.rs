@@ -15,7 +15,9 @@ use super::{
     to_chrono,
 };
 use crate::{
-    domain::{LoginIdentifier, Password, SecurityEventKind, SessionId, UserId, device_name},
+    domain::{
+        AuthMethods, LoginIdentifier, Password, SecurityEventKind, SessionId, UserId, device_name,
+    },
     entities::{session, user},
     store::{
         self,
@@ -43,6 +45,14 @@ impl SignedIn {
             ..About::default()
         }
     }
+}
+
+/// Where a sign-in comes from: what its session is opened with, whether now or after
+/// a second step.
+pub(super) struct SignInDevice {
+    pub fingerprint: Option<String>,
+    pub remember_me: bool,
+    pub client: ClientInfo,
 }
 
 pub struct Credentials {
@@ -93,11 +103,10 @@ impl AuthService {
             identifier: &identifier,
             user: user.as_ref(),
         };
-        let needs_rehash = self.check_password(check, &password, client).await?;
+        let accepted = self.check_password(check, &password, client).await?;
         let Some(user) = &user else {
             return Err(AuthError::InvalidCredentials);
         };
-        let now = now();
         if !user.is_active {
             let disabled = About {
                 user: Some(user.id),
@@ -110,45 +119,83 @@ impl AuthService {
             return Err(AuthError::AccountDisabled);
         }
         let user_id = UserId::from(user.id);
-        if needs_rehash {
+        if accepted.needs_rehash {
             let hash = self.0.hasher.hash(&password).await?;
             if store::users::upgrade_password_hash(db, user_id, &user.password_hash, hash).await? {
                 let from = password::scheme_of(&user.password_hash).map(HashScheme::name);
                 tracing::info!(from = from.unwrap_or("unknown"), "password hash upgraded");
             }
         }
-        let device = device_of(credentials.device_fingerprint, client);
+        let device = SignInDevice {
+            fingerprint: device_of(credentials.device_fingerprint, client),
+            remember_me: credentials.remember_me,
+            client: client.clone(),
+        };
+        if let Some(methods) = self.second_factor_methods(user_id).await? {
+            let challenge = self
+                .ask_for_second_factor(user, accepted, device, methods)
+                .await?;
+            return Err(AuthError::MfaRequired(challenge));
+        }
         let txn = db.begin().await?;
-        // The first write of the transaction: it also takes the user's row lock, so two
-        // sign-ins of one user cannot both squeeze under the session cap, and a password
-        // change or reset committed since the check makes the old password useless.
-        let ip = client.ip.map(|ip| ip.to_string());
-        if !store::users::record_login(&txn, user_id, user.credential_epoch, ip, now).await? {
+        let Some((signed_in, mailed)) = self
+            .open_session(
+                &txn,
+                user,
+                user.credential_epoch,
+                device,
+                AuthMethods::Password,
+            )
+            .await?
+        else {
             return Err(AuthError::InvalidCredentials);
-        }
-        let signed_in = self
-            .start_session(&txn, user, device, credentials.remember_me, client, now)
-            .await?;
-        let unfamiliar = self
-            .unfamiliar_sign_in(&txn, user, &signed_in.session)
-            .await?;
-        if let Some(detail) = &unfamiliar {
-            let mail = NewMail {
-                kind: MailKind::NewSignIn,
-                user_id,
-                recipient: user.email.clone(),
-                token_id: None,
-                detail: Some(detail.clone()),
-            };
-            store::outbox::queue(&txn, mail, now).await?;
-        }
+        };
         txn.commit().await?;
-        if unfamiliar.is_some() {
+        if mailed {
             self.wake_mail_worker();
         }
         self.record(SecurityEventKind::LoginSucceeded, client, signed_in.about())
             .await;
         Ok(signed_in)
+    }
+
+    /// Completes a sign-in inside `txn`: records it — only while the account is still
+    /// in `credential_epoch`, the one whose password was checked, so a password change
+    /// or reset committed since makes the old password useless — opens the session,
+    /// and queues the new-device mail when it is one (`true`). `None` when a change of
+    /// password overtook the sign-in.
+    pub(super) async fn open_session(
+        &self,
+        txn: &impl ConnectionTrait,
+        user: &user::Model,
+        credential_epoch: i32,
+        device: SignInDevice,
+        amr: AuthMethods,
+    ) -> Result<Option<(SignedIn, bool)>, AuthError> {
+        let now = now();
+        let user_id = UserId::from(user.id);
+        // This write takes the user's row lock (if the caller did not already), so two
+        // sign-ins of one user cannot both squeeze under the session cap.
+        let ip = device.client.ip.map(|ip| ip.to_string());
+        if !store::users::record_login(txn, user_id, credential_epoch, ip, now).await? {
+            return Ok(None);
+        }
+        let signed_in = self.start_session(txn, user, device, amr, now).await?;
+        let unfamiliar = self
+            .unfamiliar_sign_in(txn, user, &signed_in.session)
+            .await?;
+        let mailed = unfamiliar.is_some();
+        if let Some(detail) = unfamiliar {
+            let mail = NewMail {
+                kind: MailKind::NewSignIn,
+                user_id,
+                recipient: user.email.clone(),
+                token_id: None,
+                detail: Some(detail),
+            };
+            store::outbox::queue(txn, mail, now).await?;
+        }
+        Ok(Some((signed_in, mailed)))
     }
 
     /// Opens a session for `user` inside the caller's transaction: ends the device's
@@ -157,15 +204,19 @@ impl AuthService {
         &self,
         txn: &impl ConnectionTrait,
         user: &user::Model,
-        device: Option<String>,
-        remember_me: bool,
-        client: &ClientInfo,
+        device: SignInDevice,
+        amr: AuthMethods,
         now: DateTime<Utc>,
     ) -> Result<SignedIn, AuthError> {
         let user_id = UserId::from(user.id);
         let policy = self.policy();
-        if let Some(device) = &device {
-            store::sessions::revoke_same_device(txn, user_id, device, now).await?;
+        let SignInDevice {
+            fingerprint,
+            remember_me,
+            client,
+        } = device;
+        if let Some(fingerprint) = &fingerprint {
+            store::sessions::revoke_same_device(txn, user_id, fingerprint, now).await?;
         }
         store::sessions::trim_to(txn, user_id, policy.max_sessions_per_user - 1, now).await?;
         let max_expires_at = now + to_chrono(policy.lifetimes.session_max);
@@ -173,12 +224,13 @@ impl AuthService {
             txn,
             NewSession {
                 user_id,
-                device_fingerprint: device,
+                device_fingerprint: fingerprint,
                 user_agent: client.user_agent.as_ref().map(|ua| printable(ua, 512)),
                 ip_address: client.ip.map(|ip| ip.to_string()),
                 remember_me,
                 expires_at: self.session_expiry(remember_me, now, max_expires_at),
                 max_expires_at,
+                amr,
             },
             now,
         )
@@ -247,10 +299,13 @@ impl AuthService {
     ) -> Result<SignedIn, AuthError> {
         let user_id = UserId::from(user.id);
         let session_id = SessionId::from(session.id);
-        let access = self
-            .0
-            .access_tokens
-            .issue(user_id, session_id, user.credential_epoch, now)?;
+        let access = self.0.access_tokens.issue(
+            user_id,
+            session_id,
+            user.credential_epoch,
+            AuthMethods::parse(&session.amr),
+            now,
+        )?;
         Ok(SignedIn {
             user_id,
             refresh_token: self

@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use super::signing::{RingKey, SigningKey};
 use crate::{
-    domain::{SessionId, TokenId, UserId},
+    domain::{AuthMethods, SessionId, TokenId, UserId},
     store::one_time_tokens::TokenPurpose,
 };
 
@@ -42,6 +42,10 @@ struct AccessClaims {
     /// change carry an older one. Absent in tokens of earlier versions: epoch 0.
     #[serde(default)]
     credential_epoch: i32,
+    /// How the session was signed in (RFC 8176): `["pwd"]` or `["pwd", "otp"]`.
+    /// Absent in tokens of earlier versions.
+    #[serde(default)]
+    amr: Vec<String>,
 }
 
 /// What a verified access token says. Whether its session is still alive is the
@@ -213,6 +217,7 @@ impl AccessTokens {
         user_id: UserId,
         session_id: SessionId,
         credential_epoch: i32,
+        amr: AuthMethods,
         now: DateTime<Utc>,
     ) -> anyhow::Result<IssuedAccess> {
         let expires_at = now + self.ttl;
@@ -227,6 +232,7 @@ impl AccessTokens {
             exp: expires_at.timestamp(),
             token_type: ACCESS.to_owned(),
             credential_epoch,
+            amr: amr.amr().iter().map(|&m| m.to_owned()).collect(),
         };
         let keys = self.keys.load();
         // The newest key whose time has come; before any has, the earliest.
@@ -427,7 +433,9 @@ mod tests {
     #[test]
     fn an_access_token_round_trips() {
         let (user, session) = (UserId::new(), SessionId::new());
-        let issued = tokens().issue(user, session, 0, Utc::now()).unwrap();
+        let issued = tokens()
+            .issue(user, session, 0, AuthMethods::Password, Utc::now())
+            .unwrap();
         let verified = tokens().verify(&issued.token).unwrap();
         assert_eq!((verified.user_id, verified.session_id), (user, session));
     }
@@ -436,7 +444,9 @@ mod tests {
     fn verified_claims_are_those_the_token_was_issued_with() {
         let (user, session) = (UserId::new(), SessionId::new());
         let now = Utc::now();
-        let issued = tokens().issue(user, session, 3, now).unwrap();
+        let issued = tokens()
+            .issue(user, session, 3, AuthMethods::Password, now)
+            .unwrap();
         let claims = tokens().verify_claims(&issued.token).unwrap();
         assert_eq!(claims.access, tokens().verify(&issued.token).unwrap());
         assert_eq!(claims.access.credential_epoch, 3);
@@ -454,7 +464,13 @@ mod tests {
         let t = tokens();
         let long_ago = Utc::now() - chrono::Duration::seconds(3600 + 10);
         let issued = t
-            .issue(UserId::new(), SessionId::new(), 0, long_ago)
+            .issue(
+                UserId::new(),
+                SessionId::new(),
+                0,
+                AuthMethods::Password,
+                long_ago,
+            )
             .unwrap();
         assert!(t.verify(&issued.token).is_none());
     }
@@ -468,7 +484,13 @@ mod tests {
             Duration::from_secs(3600),
         );
         let issued = other
-            .issue(UserId::new(), SessionId::new(), 0, Utc::now())
+            .issue(
+                UserId::new(),
+                SessionId::new(),
+                0,
+                AuthMethods::Password,
+                Utc::now(),
+            )
             .unwrap();
         assert!(tokens().verify(&issued.token).is_none());
     }

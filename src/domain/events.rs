@@ -17,10 +17,18 @@ pub enum SecurityEventKind {
     EmailVerificationSent,
     EmailVerified,
     RateLimited,
+    /// A second factor (TOTP) was turned on.
+    MfaEnabled,
+    /// The second factor was turned off, by its owner or by staff.
+    MfaDisabled,
+    /// A wrong second-factor code in a sign-in.
+    MfaFailed,
+    /// A recovery code completed a sign-in.
+    RecoveryCodeUsed,
 }
 
 impl SecurityEventKind {
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 20] = [
         Self::Registered,
         Self::LoginSucceeded,
         Self::LoginFailed,
@@ -37,6 +45,10 @@ impl SecurityEventKind {
         Self::EmailVerificationSent,
         Self::EmailVerified,
         Self::RateLimited,
+        Self::MfaEnabled,
+        Self::MfaDisabled,
+        Self::MfaFailed,
+        Self::RecoveryCodeUsed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +69,10 @@ impl SecurityEventKind {
             Self::EmailVerificationSent => "EMAIL_VERIFICATION_SENT",
             Self::EmailVerified => "EMAIL_VERIFIED",
             Self::RateLimited => "RATE_LIMITED",
+            Self::MfaEnabled => "MFA_ENABLED",
+            Self::MfaDisabled => "MFA_DISABLED",
+            Self::MfaFailed => "MFA_FAILED",
+            Self::RecoveryCodeUsed => "RECOVERY_CODE_USED",
         }
     }
 

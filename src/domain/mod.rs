@@ -6,6 +6,7 @@ mod identifier;
 mod ids;
 mod password;
 mod preferences;
+mod second_factor;
 mod username;
 
 pub use device::device_name;
@@ -15,6 +16,7 @@ pub use identifier::{LoginIdentifier, is_invisible};
 pub use ids::{MailId, SessionId, TokenId, UserId};
 pub use password::{NewPassword, Password, PasswordWeakness};
 pub use preferences::{Language, Timezone};
+pub use second_factor::{AuthMethods, MfaMethod, RecoveryCode, SecondFactorCode, TotpCode};
 pub use username::Username;
 
 /// Input that does not parse: which field, and a message a person can read.

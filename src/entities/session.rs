@@ -18,6 +18,8 @@ pub struct Model {
     pub max_expires_at: DateTimeUtc,
     pub revoked_at: Option<DateTimeUtc>,
     pub revoked_reason: Option<String>,
+    /// How it was signed in: `AuthMethods` as stored ("pwd", "pwd otp").
+    pub amr: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

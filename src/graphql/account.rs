@@ -95,7 +95,9 @@ impl AccountMutation {
             .into())
     }
 
-    /// Signs in with a username or email address and a password.
+    /// Signs in with a username or email address and a password. An account with
+    /// two-step sign-in gets no session yet: the error `MFA_REQUIRED` carries
+    /// `extensions.mfaToken` and `extensions.methods` for `completeLogin`.
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload, ApiError> {
         let credentials = Credentials {
             identifier: input.username,

@@ -14,7 +14,9 @@ use async_graphql::{
     parser::types::ExecutableDocument,
 };
 
-use crate::auth::AuthError;
+use secrecy::ExposeSecret;
+
+use crate::auth::{AuthError, SecondFactorRefusal};
 
 /// The `extensions.code` values of the contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +37,7 @@ pub enum ErrorCode {
     WeakPassword,
     RateLimited,
     QueryTooComplex,
+    MfaRequired,
     Internal,
 }
 
@@ -57,6 +60,7 @@ impl ErrorCode {
             Self::WeakPassword => "WEAK_PASSWORD",
             Self::RateLimited => "RATE_LIMITED",
             Self::QueryTooComplex => "QUERY_TOO_COMPLEX",
+            Self::MfaRequired => "MFA_REQUIRED",
             Self::Internal => "INTERNAL",
         }
     }
@@ -174,6 +178,37 @@ impl From<AuthError> for ApiError {
                 "This refresh token was already used; the session has been ended for safety.",
             ),
             AuthError::NotFound => Self::new(C::NotFound, "Not found."),
+            AuthError::MfaRequired(challenge) => Self::new(
+                C::MfaRequired,
+                "Enter the code from your authenticator app, or a recovery code.",
+            )
+            .with("mfaToken", challenge.token.expose_secret())
+            .with(
+                "methods",
+                Value::List(
+                    challenge
+                        .methods
+                        .iter()
+                        .map(|m| Value::from(m.as_str()))
+                        .collect(),
+                ),
+            ),
+            AuthError::InvalidCode => Self::new(
+                C::InvalidCredentials,
+                "This code is incorrect or was already used.",
+            ),
+            AuthError::SecondFactor(refusal) => Self::new(
+                C::BadUserInput,
+                match refusal {
+                    SecondFactorRefusal::AlreadyEnabled => {
+                        "Two-step sign-in is already on. Turn it off first to set up another authenticator."
+                    }
+                    SecondFactorRefusal::NotEnrolling => {
+                        "Start setting up two-step sign-in first (startTotpEnrollment)."
+                    }
+                    SecondFactorRefusal::NotEnabled => "Two-step sign-in is not on.",
+                },
+            ),
             AuthError::Unexpected(cause) => {
                 tracing::error!(error = format!("{cause:#}"), "unexpected failure");
                 Self::internal()

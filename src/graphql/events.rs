@@ -38,6 +38,14 @@ pub enum Kind {
     EmailVerificationSent,
     EmailVerified,
     RateLimited,
+    /// Two-step sign-in (TOTP) was turned on.
+    MfaEnabled,
+    /// Two-step sign-in was turned off, by the owner or by staff.
+    MfaDisabled,
+    /// A wrong code in the second step of a sign-in.
+    MfaFailed,
+    /// A recovery code completed a sign-in.
+    RecoveryCodeUsed,
 }
 
 /// One entry of the security trail.

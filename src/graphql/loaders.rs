@@ -5,7 +5,7 @@ use async_graphql::dataloader::Loader;
 
 use super::error::ApiError;
 use crate::{
-    auth::AuthService,
+    auth::{AuthService, MfaStatus},
     domain::UserId,
     entities::{session, user},
 };
@@ -48,5 +48,20 @@ impl Loader<UserId> for ActiveSessionsLoader {
             by_user.entry(UserId::from(s.user_id)).or_default().push(s);
         }
         Ok(by_user)
+    }
+}
+
+/// The second-factor state of each user; users without one are absent.
+pub struct MfaStatusLoader(pub AuthService);
+
+impl Loader<UserId> for MfaStatusLoader {
+    type Value = MfaStatus;
+    type Error = Arc<ApiError>;
+
+    async fn load(&self, ids: &[UserId]) -> Result<HashMap<UserId, MfaStatus>, Self::Error> {
+        self.0
+            .mfa_statuses(ids)
+            .await
+            .map_err(|e| Arc::new(e.into()))
     }
 }

@@ -6,6 +6,7 @@ pub mod error;
 mod events;
 mod limits;
 mod loaders;
+mod mfa;
 mod recovery;
 mod sessions;
 mod staff;
@@ -17,7 +18,7 @@ use async_graphql::{
 
 use crate::{auth::AuthService, config::GraphqlSettings};
 use caller::Caller;
-use loaders::{ActiveSessionsLoader, UserLoader};
+use loaders::{ActiveSessionsLoader, MfaStatusLoader, UserLoader};
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -32,6 +33,7 @@ pub struct Mutation(
     account::AccountMutation,
     sessions::SessionMutation,
     recovery::RecoveryMutation,
+    mfa::MfaMutation,
     staff::StaffMutation,
 );
 
@@ -81,4 +83,5 @@ pub fn with_request_data(request: Request, auth: &AuthService, caller: Caller) -
             ActiveSessionsLoader(auth.clone()),
             tokio::spawn,
         ))
+        .data(DataLoader::new(MfaStatusLoader(auth.clone()), tokio::spawn))
 }

@@ -6,10 +6,10 @@ use chrono::{DateTime, Utc};
 use super::{
     caller::{Caller, auth, principal},
     error::ApiError,
-    loaders::{ActiveSessionsLoader, UserLoader},
+    loaders::{ActiveSessionsLoader, MfaStatusLoader, UserLoader},
 };
 use crate::{
-    auth::SignedIn,
+    auth::{MfaStatus, SignedIn},
     domain::{SessionId, UserId, device_name},
     entities::{session, user},
 };
@@ -73,6 +73,15 @@ impl User {
     async fn locked_until(&self) -> Option<DateTime<Utc>> {
         self.0.locked_until.filter(|until| *until > Utc::now())
     }
+    /// Whether two-step sign-in (TOTP) is on: `login` then answers `MFA_REQUIRED`.
+    async fn mfa_enabled(&self, ctx: &Context<'_>) -> Result<bool, ApiError> {
+        Ok(mfa_status(ctx, self.0.id).await?.totp_enabled)
+    }
+    /// Recovery codes not used yet; 0 without two-step sign-in.
+    async fn recovery_codes_left(&self, ctx: &Context<'_>) -> Result<i32, ApiError> {
+        let left = mfa_status(ctx, self.0.id).await?.recovery_codes_left;
+        Ok(i32::try_from(left).unwrap_or(i32::MAX))
+    }
     /// The user's active sessions, most recently used first. Staff, or the user.
     async fn sessions(&self, ctx: &Context<'_>) -> Result<Vec<Session>, ApiError> {
         let me = principal(ctx).await?;
@@ -81,6 +90,17 @@ impl User {
         }
         active_sessions(ctx, UserId::from(self.0.id)).await
     }
+}
+
+/// A user's second-factor state through the request's DataLoader (a list of users asks
+/// for many).
+async fn mfa_status(ctx: &Context<'_>, id: uuid::Uuid) -> Result<MfaStatus, ApiError> {
+    Ok(ctx
+        .data_unchecked::<DataLoader<MfaStatusLoader>>()
+        .load_one(UserId::from(id))
+        .await
+        .map_err(|e| (*e).clone())?
+        .unwrap_or_default())
 }
 
 /// Active sessions of a user through the request's DataLoader (for `User.sessions`,

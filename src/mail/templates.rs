@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
+use super::second_factor_templates as second_factor;
+pub use super::second_factor_templates::SecondFactorNotice;
 use crate::domain::Language;
 
 /// A language messages are written in. A person's language tag picks one; a tag
@@ -62,6 +64,11 @@ pub enum Template<'a> {
         /// Where the user reviews and ends sessions.
         link: &'a str,
     },
+    /// A change to two-step sign-in.
+    SecondFactor {
+        username: &'a str,
+        notice: SecondFactorNotice,
+    },
 }
 
 /// A rendered message. It may contain a token: never log it (the log transport
@@ -73,13 +80,13 @@ pub struct Rendered {
 }
 
 /// The parts every message is made of.
-struct Parts<'a> {
-    subject: &'static str,
-    greeting: String,
-    paragraphs: Vec<String>,
+pub(super) struct Parts<'a> {
+    pub subject: &'static str,
+    pub greeting: String,
+    pub paragraphs: Vec<String>,
     /// A button label and its link.
-    action: Option<(&'static str, &'a str)>,
-    closing: Vec<String>,
+    pub action: Option<(&'static str, &'a str)>,
+    pub closing: Vec<String>,
 }
 
 pub fn render(template: &Template<'_>, language: MailLanguage) -> Rendered {
@@ -98,6 +105,9 @@ fn parts<'a>(template: &'a Template<'_>, language: MailLanguage) -> Parts<'a> {
         En => format!("Hello {username},"),
     };
     match (template, language) {
+        (Template::SecondFactor { username, notice }, _) => {
+            second_factor::parts(*notice, greeting(username), language)
+        }
         (
             Template::VerifyEmail {
                 username,

@@ -14,7 +14,7 @@ use tokio::sync::{Notify, watch};
 
 use super::{
     Transport,
-    templates::{MailLanguage, Rendered, Template, render},
+    templates::{MailLanguage, Rendered, SecondFactorNotice, Template, render},
     transport::SendError,
 };
 use crate::{
@@ -202,12 +202,21 @@ impl OutboxWorker {
             }
             MailKind::PasswordChanged => Template::PasswordChanged { username },
             MailKind::PasswordResetCompleted => Template::PasswordReset { username },
+            MailKind::MfaEnabled | MailKind::MfaDisabled | MailKind::RecoveryCodeUsed => {
+                let detail = detail_of(row);
+                let notice = match kind {
+                    MailKind::MfaEnabled => SecondFactorNotice::Enabled,
+                    MailKind::MfaDisabled => SecondFactorNotice::Disabled {
+                        by_staff: detail["byStaff"].as_bool().unwrap_or(false),
+                    },
+                    _ => SecondFactorNotice::RecoveryCodeUsed {
+                        codes_left: detail["codesLeft"].as_u64().unwrap_or(0),
+                    },
+                };
+                Template::SecondFactor { username, notice }
+            }
             MailKind::NewSignIn => {
-                let detail: serde_json::Value = row
-                    .detail
-                    .as_deref()
-                    .and_then(|d| serde_json::from_str(d).ok())
-                    .unwrap_or_default();
+                let detail = detail_of(row);
                 let link = format!("{}/sessions", self.public_url);
                 let rendered = render(
                     &Template::NewSignIn {
@@ -231,6 +240,14 @@ enum Composed {
     Message(Rendered),
     /// Nothing worth sending any more; the reason is kept as `last_error`.
     Dropped(&'static str),
+}
+
+/// What else a row's message says; an absent or unreadable detail says nothing.
+fn detail_of(row: &mail_outbox::Model) -> serde_json::Value {
+    row.detail
+        .as_deref()
+        .and_then(|d| serde_json::from_str(d).ok())
+        .unwrap_or_default()
 }
 
 fn lifetime(from: DateTime<Utc>, to: DateTime<Utc>) -> Duration {

@@ -199,3 +199,31 @@ pub async fn unlock_user(db: &impl ConnectionTrait, id: UserId) -> Result<(), Db
         .await?;
     Ok(())
 }
+
+/// Gives back the attempt a right password counted when the sign-in goes on to a
+/// second step: a right password is no failure, and the step that decides counts its
+/// own. `set_the_lock` when that attempt was the one that locked the account: while a
+/// lock holds no other attempt is counted, so lifting it undoes that attempt alone.
+pub async fn refund_for_user(
+    db: &impl ConnectionTrait,
+    id: UserId,
+    set_the_lock: bool,
+) -> Result<(), DbErr> {
+    let count = (Users, user::Column::FailedLoginCount);
+    let less: Expr = Expr::case(Expr::col(count).gt(0), Expr::col(count).sub(1))
+        .finally(Expr::val(0))
+        .into();
+    let mut refund = Users::update_many()
+        .col_expr(user::Column::FailedLoginCount, less)
+        .filter(user::Column::Id.eq(id.as_uuid()));
+    if set_the_lock {
+        refund = refund
+            .col_expr(
+                user::Column::LockedUntil,
+                Expr::val(Option::<DateTime<Utc>>::None),
+            )
+            .filter(user::Column::LockedUntil.is_not_null());
+    }
+    refund.exec(db).await?;
+    Ok(())
+}

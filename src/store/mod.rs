@@ -2,8 +2,10 @@
 //! above this module ever looks at a `DbErr`.
 pub mod events;
 pub mod lockout;
+pub mod mfa_challenges;
 pub mod one_time_tokens;
 pub mod outbox;
+pub mod second_factors;
 pub mod sessions;
 pub mod signing_keys;
 pub mod users;

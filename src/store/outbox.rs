@@ -21,15 +21,21 @@ pub enum MailKind {
     PasswordChanged,
     PasswordResetCompleted,
     NewSignIn,
+    MfaEnabled,
+    MfaDisabled,
+    RecoveryCodeUsed,
 }
 
 impl MailKind {
-    const ALL: [Self; 5] = [
+    const ALL: [Self; 8] = [
         Self::EmailVerification,
         Self::PasswordReset,
         Self::PasswordChanged,
         Self::PasswordResetCompleted,
         Self::NewSignIn,
+        Self::MfaEnabled,
+        Self::MfaDisabled,
+        Self::RecoveryCodeUsed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -39,6 +45,9 @@ impl MailKind {
             Self::PasswordChanged => "password_changed",
             Self::PasswordResetCompleted => "password_reset_completed",
             Self::NewSignIn => "new_sign_in",
+            Self::MfaEnabled => "mfa_enabled",
+            Self::MfaDisabled => "mfa_disabled",
+            Self::RecoveryCodeUsed => "recovery_code_used",
         }
     }
 

@@ -5,7 +5,7 @@ use sea_orm::{
 };
 
 use crate::{
-    domain::{SessionId, UserId},
+    domain::{AuthMethods, SessionId, UserId},
     entities::{
         session::{self, Entity as Sessions},
         user,
@@ -50,6 +50,7 @@ pub struct NewSession {
     pub remember_me: bool,
     pub expires_at: DateTime<Utc>,
     pub max_expires_at: DateTime<Utc>,
+    pub amr: AuthMethods,
 }
 
 pub async fn create(
@@ -72,6 +73,7 @@ pub async fn create(
         max_expires_at: Set(new.max_expires_at),
         revoked_at: Set(None),
         revoked_reason: Set(None),
+        amr: Set(new.amr.as_str().to_owned()),
     }
     .insert(db)
     .await

@@ -151,6 +151,46 @@ async fn json_logs_carry_request_ids_and_never_a_secret() {
     )
     .await;
     gql("{ me { id } }", json!({}), Some(access.clone())).await;
+    // Two-step sign-in: the secret, the codes and the mfaToken stay out of the log too.
+    let (_, started) = gql(
+        "mutation { startTotpEnrollment { secret otpauthUri } }",
+        json!({}),
+        Some(access.clone()),
+    )
+    .await;
+    let totp_secret = started["data"]["startTotpEnrollment"]["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let authenticator = crate::mfa::Authenticator::from_secret(&totp_secret);
+    crate::mfa::steady_clock().await;
+    let (_, confirmed) = gql(
+        "mutation($c: String!) { confirmTotpEnrollment(code: $c) { codes } }",
+        json!({ "c": authenticator.code(0) }),
+        Some(access.clone()),
+    )
+    .await;
+    let recovery_code = confirmed["data"]["confirmTotpEnrollment"]["codes"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, asked) = gql(
+        "mutation($i: LoginInput!) { login(input: $i) { accessToken } }",
+        json!({ "i": { "username": "amina", "password": PASSWORD } }),
+        None,
+    )
+    .await;
+    let mfa_token = crate::mfa::mfa_token(&asked);
+    let (_, completed) = gql(
+        "mutation($i: CompleteLoginInput!) { completeLogin(input: $i) { accessToken } }",
+        json!({ "i": { "mfaToken": mfa_token, "code": recovery_code } }),
+        None,
+    )
+    .await;
+    assert!(
+        completed["data"]["completeLogin"]["accessToken"].is_string(),
+        "{completed}"
+    );
     gql(
         "mutation($e: String!) { requestPasswordReset(email: $e) }",
         json!({ "e": "amina@example.dz" }),
@@ -171,6 +211,10 @@ async fn json_logs_carry_request_ids_and_never_a_secret() {
         &refresh,
         &new_refresh,
         "forged-token-value",
+        &totp_secret,
+        &recovery_code,
+        &recovery_code.replace('-', ""),
+        &mfa_token,
     ] {
         assert!(!text.contains(secret), "the log holds {secret:?}");
     }

@@ -24,6 +24,7 @@ mod keys;
 mod limits_state;
 mod logs;
 mod mail;
+mod mfa;
 mod observability;
 mod pg_cluster;
 mod policy;

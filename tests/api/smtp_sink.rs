@@ -231,14 +231,17 @@ fn split_head(raw: &str) -> (&str, &str) {
         .unwrap_or((raw, ""))
 }
 
-/// A header's value, with folded lines joined.
+/// A header's value, with folded lines joined: unfolding removes the line break, not
+/// the white space after it (RFC 5322 §2.2.3), which may separate encoded words.
 fn header(headers: &str, name: &str) -> Option<String> {
     let mut value: Option<String> = None;
     let mut found = false;
     for line in headers.lines() {
         if line.starts_with([' ', '\t']) {
             if found {
-                value.get_or_insert_default().push_str(line.trim_start());
+                let value = value.get_or_insert_default();
+                value.push(' ');
+                value.push_str(line.trim_start());
             }
             continue;
         }
