@@ -310,6 +310,9 @@ pub struct RateLimitSettings {
     pub login: Option<Quota>,
     /// The second step of a sign-in, per client IP and per account.
     pub complete_login: Option<Quota>,
+    /// Starting and confirming a TOTP enrolment, per user and per client IP: each
+    /// confirmation checks a code, each start seals a secret.
+    pub totp_enrollment: Option<Quota>,
     pub register: Option<Quota>,
     pub refresh: Option<Quota>,
     pub request_password_reset: Option<Quota>,
@@ -439,6 +442,7 @@ impl Settings {
             rate_limits: RateLimitSettings {
                 login: vars.quota("RATE_LIMIT_LOGIN", "20/min")?,
                 complete_login: vars.quota("RATE_LIMIT_COMPLETE_LOGIN", "20/min")?,
+                totp_enrollment: vars.quota("RATE_LIMIT_TOTP_ENROLLMENT", "10/hour")?,
                 register: vars.quota("RATE_LIMIT_REGISTER", "10/hour")?,
                 refresh: vars.quota("RATE_LIMIT_REFRESH", "120/min")?,
                 request_password_reset: vars
@@ -834,6 +838,7 @@ pub fn check(settings: &Settings) -> Vec<(Severity, String)> {
     for (name, quota) in [
         ("RATE_LIMIT_LOGIN", limits.login),
         ("RATE_LIMIT_COMPLETE_LOGIN", limits.complete_login),
+        ("RATE_LIMIT_TOTP_ENROLLMENT", limits.totp_enrollment),
         ("RATE_LIMIT_REGISTER", limits.register),
         ("RATE_LIMIT_REFRESH", limits.refresh),
         (

@@ -43,10 +43,12 @@ pub enum Operation {
     Reauthenticate,
     /// `POST /oauth/introspect`.
     Introspect,
+    /// `startTotpEnrollment` and `confirmTotpEnrollment`, per user and per IP.
+    TotpEnrollment,
 }
 
 impl Operation {
-    const ALL: [Self; 10] = [
+    const ALL: [Self; 11] = [
         Self::Login,
         Self::CompleteLogin,
         Self::Register,
@@ -57,6 +59,7 @@ impl Operation {
         Self::ResendVerificationEmail,
         Self::Reauthenticate,
         Self::Introspect,
+        Self::TotpEnrollment,
     ];
 
     pub fn name(self) -> &'static str {
@@ -71,6 +74,7 @@ impl Operation {
             Self::ResendVerificationEmail => "resend_verification_email",
             Self::Reauthenticate => "reauthenticate",
             Self::Introspect => "introspect",
+            Self::TotpEnrollment => "totp_enrollment",
         }
     }
 
@@ -86,6 +90,7 @@ impl Operation {
             Self::ResendVerificationEmail => settings.resend_verification_email,
             Self::Reauthenticate => settings.reauthenticate,
             Self::Introspect => settings.introspect,
+            Self::TotpEnrollment => settings.totp_enrollment,
         }
     }
 }
@@ -483,6 +488,7 @@ mod tests {
         RateLimitSettings {
             login: quota,
             complete_login: None,
+            totp_enrollment: None,
             register: None,
             refresh: None,
             request_password_reset: None,

@@ -67,7 +67,10 @@ impl MfaMutation {
     #[graphql(guard = "Authenticated")]
     async fn start_totp_enrollment(&self, ctx: &Context<'_>) -> Result<TotpEnrollment, ApiError> {
         let me = principal(ctx).await?;
-        Ok(auth(ctx).start_totp_enrollment(&me).await?.into())
+        Ok(auth(ctx)
+            .start_totp_enrollment(&me, caller(ctx).client())
+            .await?
+            .into())
     }
 
     /// Turns two-step sign-in on with the current code of the app just set up, and

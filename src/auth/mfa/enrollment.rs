@@ -10,7 +10,10 @@ use tracing::instrument;
 
 use super::totp;
 use crate::{
-    auth::{AuthError, AuthService, ClientInfo, Principal, SecondFactorRefusal, audit::About, now},
+    auth::{
+        AuthError, AuthService, ClientInfo, Principal, SecondFactorRefusal, audit::About, now,
+        rate_limit::Operation,
+    },
     domain::{InvalidInput, Password, RecoveryCode, SecurityEventKind, TotpCode, UserId},
     entities::user,
     store::{
@@ -37,7 +40,11 @@ impl AuthService {
     pub async fn start_totp_enrollment(
         &self,
         principal: &Principal,
+        client: &ClientInfo,
     ) -> Result<TotpEnrollment, AuthError> {
+        let account = principal.user_id.to_string();
+        self.rate_limit(Operation::TotpEnrollment, client, Some(&account))
+            .await?;
         let user = self.me(principal).await?;
         let issuer = &self.policy().mfa.totp_issuer;
         let generator = totp::generator(totp::new_secret(), issuer, &user.username)?;
@@ -66,6 +73,10 @@ impl AuthService {
         client: &ClientInfo,
     ) -> Result<Vec<RecoveryCode>, AuthError> {
         let code = TotpCode::parse(code, "code")?;
+        // Each confirmation checks a code: budgeted like every credential check.
+        let account = principal.user_id.to_string();
+        self.rate_limit(Operation::TotpEnrollment, client, Some(&account))
+            .await?;
         let user = self.me(principal).await?;
         let user_id = principal.user_id;
         let db = self.db();

@@ -12,6 +12,7 @@ use totp_rs::{Algorithm, Secret, TOTP};
 
 use crate::helpers::{AUTH_PAYLOAD, PASSWORD, TestApp, error_code};
 
+mod attacks;
 mod enrollment;
 mod hostile;
 mod second_step;
