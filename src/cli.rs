@@ -156,9 +156,7 @@ async fn rotate_signing_key(
     match settings.jwt.keys_store {
         KeysStore::Database => {
             let keys = database_keys(settings).await?;
-            // Every replica, and every verifier caching the key set, has it first.
-            let lead = settings.jwt.publish_ahead.max(settings.jwt.keys_refresh);
-            let signs_from = chrono::Utc::now() + lead;
+            let signs_from = chrono::Utc::now() + settings.jwt.signing_lead();
             let (kid, signs_from) = keys.rotate(algorithm, signs_from).await?;
             println!("{kid} is published now and signs from {signs_from} on every instance");
         }

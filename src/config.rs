@@ -134,6 +134,14 @@ pub struct JwtSettings {
     pub publish_ahead: Duration,
 }
 
+impl JwtSettings {
+    /// How long a new database key is published before it signs: every replica has read
+    /// it (one refresh) and, with the default, every cached key set holds it.
+    pub fn signing_lead(&self) -> Duration {
+        self.publish_ahead.max(self.keys_refresh)
+    }
+}
+
 /// The algorithm of generated signing keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SigningAlgorithm {

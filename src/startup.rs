@@ -271,8 +271,7 @@ async fn auth_service_with(
         interval: jwt.keys_refresh,
         rotation: jwt.rotation.map(|every| Rotation {
             every,
-            // Every replica has read the new key before any signs with it.
-            publish_ahead: jwt.publish_ahead.max(jwt.keys_refresh),
+            publish_ahead: jwt.signing_lead(),
         }),
     };
     let auth = AuthService::new(AuthParts {

@@ -497,10 +497,7 @@ fn verify_with_memory(
         StoredHash::BcryptSha256(bcrypt_hash) => {
             // bcrypt reads at most 72 bytes; the 64-character hex digest is Django's
             // way around that.
-            let digest: String = Sha256::digest(password.as_bytes())
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
+            let digest = crate::domain::hex(&Sha256::digest(password.as_bytes()));
             let is_match = bcrypt::verify(digest, bcrypt_hash)
                 .map_err(|e| anyhow::anyhow!("bcrypt verification failed: {e}"))?;
             (is_match, true)

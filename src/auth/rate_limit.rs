@@ -109,8 +109,7 @@ impl Scope<'_> {
             Self::Ip(ip) => format!("ip:{}", client_network(*ip, ipv6_prefix_len)),
             Self::Account(account) => {
                 let digest = Sha256::digest(account.to_lowercase().as_bytes());
-                let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-                format!("account:{hex}")
+                format!("account:{}", crate::domain::hex(&digest[..16]))
             }
         }
     }

@@ -82,11 +82,8 @@ impl PublishedKeys {
     pub fn of(jwks: &Value) -> Self {
         let body = jwks.to_string();
         let digest = Sha256::digest(body.as_bytes());
-        let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-        Self {
-            body,
-            etag: format!("\"{hex}\""),
-        }
+        let etag = format!("\"{}\"", crate::domain::hex(&digest[..16]));
+        Self { body, etag }
     }
 }
 
@@ -395,10 +392,7 @@ impl OneTimeTokens {
 
     /// What the database stores and is searched by: the token's SHA-256, in hex.
     pub fn hash(token: &str) -> String {
-        Sha256::digest(token.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        crate::domain::hex(&Sha256::digest(token.as_bytes()))
     }
 
     /// The look-up hash of a presented token; `None` when it cannot be one of ours.

@@ -26,9 +26,7 @@ impl LoginIdentifier {
         let key = if can_name_an_account {
             lowered
         } else {
-            let digest = Sha256::digest(lowered.as_bytes());
-            let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-            format!("¤{hex}")
+            format!("¤{}", super::hex(&Sha256::digest(lowered.as_bytes())))
         };
         Self {
             key,

@@ -19,6 +19,11 @@ pub use preferences::{Language, Timezone};
 pub use second_factor::{AuthMethods, MfaMethod, RecoveryCode, SecondFactorCode, TotpCode};
 pub use username::Username;
 
+/// Bytes written down as lower-case hex: how digests, kids and keys are stored and shown.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Input that does not parse: which field, and a message a person can read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidInput {

@@ -10,11 +10,14 @@ use axum::{
 use serde_json::json;
 
 use super::AppState;
-use crate::config::Settings;
+use crate::config::{JWKS_MAX_AGE, Settings};
 
-/// Verifiers may keep either document this long; a rotated key is published before it
-/// signs, so a copy this old still verifies every token.
-const CACHEABLE: HeaderValue = HeaderValue::from_static("public, max-age=300");
+/// Verifiers may keep either document `JWKS_MAX_AGE`; a rotated key is published that
+/// long before it signs, so a copy this old still verifies every token.
+static CACHEABLE: std::sync::LazyLock<HeaderValue> = std::sync::LazyLock::new(|| {
+    let value = format!("public, max-age={}", JWKS_MAX_AGE.as_secs());
+    HeaderValue::from_str(&value).expect("digits and ASCII make a header value")
+});
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 /// The body of `/.well-known/openid-configuration`; it changes only with the settings.
@@ -35,7 +38,7 @@ pub async fn configuration(State(state): State<AppState>) -> Response {
     (
         [
             (header::CONTENT_TYPE, JSON),
-            (header::CACHE_CONTROL, CACHEABLE),
+            (header::CACHE_CONTROL, CACHEABLE.clone()),
         ],
         state.discovery.to_string(),
     )
@@ -51,7 +54,10 @@ pub async fn jwks(State(state): State<AppState>, headers: HeaderMap) -> Response
         // A SHA-256 in hex always makes a valid header; without one, just no tag.
         return ([(header::CONTENT_TYPE, JSON)], keys.body.clone()).into_response();
     };
-    let current = [(header::ETAG, etag), (header::CACHE_CONTROL, CACHEABLE)];
+    let current = [
+        (header::ETAG, etag),
+        (header::CACHE_CONTROL, CACHEABLE.clone()),
+    ];
     if none_match(&headers, &keys.etag) {
         return (StatusCode::NOT_MODIFIED, current).into_response();
     }

@@ -115,11 +115,7 @@ fn chain_hash(event: &security_event::Model) -> String {
         hasher.update((field.len() as u64).to_be_bytes());
         hasher.update(field.as_bytes());
     }
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::domain::hex(&hasher.finalize())
 }
 
 /// Which events a page shows.

@@ -67,11 +67,7 @@ impl SecondFactorKeys {
             .expect("HMAC accepts keys of any length");
         mac.update(user_id.as_uuid().as_bytes());
         mac.update(code.as_str().as_bytes());
-        mac.finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        crate::domain::hex(&mac.finalize().into_bytes())
     }
 }
 

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::{auth::server_secret::MIN_SECRET_BYTES, config::SigningAlgorithm};
+use crate::{auth::server_secret::MIN_SECRET_BYTES, config::SigningAlgorithm, domain::hex};
 
 /// A key as it is stored: `{ kid, alg, secret | private_key }`.
 #[derive(Clone, Serialize, Deserialize)]
@@ -161,10 +161,6 @@ impl SigningKey {
             other => bail!("key {kid}: unsupported alg {other} (use HS256, EdDSA or ES256)"),
         }
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -96,14 +96,8 @@ impl KeySource {
     pub async fn load(&self, algorithm: SigningAlgorithm) -> anyhow::Result<Vec<RingKey>> {
         match self {
             Self::Secret(secret) => Ok(vec![RingKey::signing(SigningKey::hs256(secret))]),
-            Self::File(path) => {
-                let path = path.clone();
-                tokio::task::spawn_blocking(move || file::load(&path)).await?
-            }
-            Self::GeneratedFile(path) => {
-                let path = path.clone();
-                tokio::task::spawn_blocking(move || file::load_or_create(&path, algorithm)).await?
-            }
+            Self::File(path) => read_ring(path, None).await,
+            Self::GeneratedFile(path) => read_ring(path, Some(algorithm)).await,
             Self::Database(keys) => keys.load_or_create(algorithm, Utc::now()).await,
         }
     }
@@ -112,13 +106,23 @@ impl KeySource {
     /// meanwhile is not created again: the keys in use stay.
     async fn reload(&self, algorithm: SigningAlgorithm) -> anyhow::Result<Vec<RingKey>> {
         match self {
-            Self::GeneratedFile(path) => {
-                let path = path.clone();
-                tokio::task::spawn_blocking(move || file::load(&path)).await?
-            }
+            Self::GeneratedFile(path) => read_ring(path, None).await,
             other => other.load(algorithm).await,
         }
     }
+}
+
+/// Reads a ring file off the executor; with `create`, makes it first when missing.
+async fn read_ring(
+    path: &std::path::Path,
+    create: Option<SigningAlgorithm>,
+) -> anyhow::Result<Vec<RingKey>> {
+    let path = path.to_owned();
+    tokio::task::spawn_blocking(move || match create {
+        Some(algorithm) => file::load_or_create(&path, algorithm),
+        None => file::load(&path),
+    })
+    .await?
 }
 
 /// `DATA_DIR/jwt-keys.json`: where development keeps its ring, and where
