@@ -483,14 +483,26 @@ pub fn tokens(body: &Value, field: &str) -> Tokens {
 }
 
 /// The `extensions.code` of the first error.
+/// Part `index` of a JWT (0: header, 1: claims), decoded and unverified.
+fn jwt_part(token: &str, index: usize) -> Value {
+    use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+    let raw = token.split('.').nth(index).expect("a JWT has three parts");
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(raw).unwrap()).unwrap()
+}
+
+/// A JWT's header, unverified.
+pub fn jwt_header(token: &str) -> Value {
+    jwt_part(token, 0)
+}
+
+/// A JWT's claims, unverified.
+pub fn jwt_claims(token: &str) -> Value {
+    jwt_part(token, 1)
+}
+
 /// The `kid` in a JWT's header.
 pub fn kid_of(token: &str) -> String {
-    use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
-    let header = URL_SAFE_NO_PAD
-        .decode(token.split('.').next().unwrap_or_default())
-        .unwrap();
-    let header: Value = serde_json::from_slice(&header).unwrap();
-    header["kid"].as_str().unwrap().to_owned()
+    jwt_header(token)["kid"].as_str().unwrap().to_owned()
 }
 
 /// Waits until `check` holds, checking every 50 ms; panics after `limit`, naming `what`.

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::{
     backend_tests,
-    helpers::{Backend, TestApp, spawn_app, spawn_app_with},
+    helpers::{Backend, TestApp, jwt_claims, spawn_app, spawn_app_with},
 };
 
 backend_tests!(
@@ -57,11 +57,6 @@ pub async fn introspect(app: &TestApp, token: &str) -> Value {
 /// The whole answer for anything but a live access token.
 pub fn inactive() -> Value {
     json!({ "active": false })
-}
-
-fn claims(token: &str) -> Value {
-    let payload = token.split('.').nth(1).unwrap();
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
 }
 
 async fn assert_invalid_request(response: reqwest::Response, status: StatusCode, what: &str) {
@@ -198,7 +193,7 @@ async fn introspection_refuses_a_1_mb_body_with_413(backend: Backend) {
 async fn introspection_describes_a_live_access_token(backend: Backend) {
     let app = introspection_app(backend, &[]).await;
     let me = app.register("amina").await;
-    let issued = claims(&me.access);
+    let issued = jwt_claims(&me.access);
     assert_eq!(
         introspect(&app, &me.access).await,
         json!({
@@ -223,7 +218,7 @@ async fn introspection_describes_a_live_access_token(backend: Backend) {
 async fn introspection_answers_only_active_false_for_anything_else(backend: Backend) {
     let app = introspection_app(backend, &[]).await;
     let me = app.register("amina").await;
-    let genuine = claims(&me.access);
+    let genuine = jwt_claims(&me.access);
     let (head, rest) = me.access.split_once('.').unwrap();
     let (payload, signature) = rest.split_once('.').unwrap();
     let flipped = if signature.starts_with('A') { "B" } else { "A" };

@@ -10,7 +10,7 @@ use jwt_compact::{
 use serde_json::Value;
 
 use crate::cli::binary;
-use crate::helpers::{Backend, TestApp, spawn_app_with, spawn_replica, tokens};
+use crate::helpers::{Backend, TestApp, jwt_header, spawn_app_with, spawn_replica, tokens};
 
 fn key_ring(path: &Path, args: &[&str]) -> String {
     let output = binary()
@@ -43,20 +43,10 @@ async fn jwks(app: &TestApp) -> Value {
         .unwrap()
 }
 
-fn header(token: &str) -> Value {
-    use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
-    serde_json::from_slice(
-        &URL_SAFE_NO_PAD
-            .decode(token.split('.').next().unwrap())
-            .unwrap(),
-    )
-    .unwrap()
-}
-
 /// Verifies `token` with jwt-compact — another JWT library than the one that signed it
 /// — using only the key the JWKS publishes under the token's `kid`.
 fn verify_with_jwks(token: &str, jwks: &Value) -> Claims<Value> {
-    let kid = header(token)["kid"].as_str().unwrap().to_owned();
+    let kid = jwt_header(token)["kid"].as_str().unwrap().to_owned();
     let jwk_json = jwks["keys"]
         .as_array()
         .unwrap()
@@ -94,7 +84,7 @@ async fn hs256_publishes_an_empty_key_set() {
     let app = spawn_app_with(Backend::Sqlite, &[("JWT_ALGORITHM", "HS256")]).await;
     assert_eq!(jwks(&app).await, serde_json::json!({ "keys": [] }));
     let me = app.register("amina").await;
-    assert_eq!(header(&me.access)["alg"], "HS256");
+    assert_eq!(jwt_header(&me.access)["alg"], "HS256");
 }
 
 #[tokio::test]
@@ -106,8 +96,8 @@ async fn by_default_development_signs_with_a_generated_eddsa_key_it_keeps() {
     assert_eq!(keys[0]["kty"], "OKP");
     assert_eq!(keys[0]["alg"], "EdDSA");
     let me = app.register("amina").await;
-    assert_eq!(header(&me.access)["alg"], "EdDSA");
-    assert_eq!(header(&me.access)["kid"], keys[0]["kid"]);
+    assert_eq!(jwt_header(&me.access)["alg"], "EdDSA");
+    assert_eq!(jwt_header(&me.access)["kid"], keys[0]["kid"]);
     let claims = verify_with_jwks(&me.access, &published);
     assert_eq!(claims.custom["sub"], me.user_id.as_str());
     // The key is kept in DATA_DIR: an instance reading that ring verifies its tokens.
@@ -142,8 +132,8 @@ async fn eddsa_and_es256_tokens_verify_through_the_jwks_with_another_library() {
         )
         .await;
         let me = app.register("amina").await;
-        assert_eq!(header(&me.access)["alg"], alg);
-        assert_eq!(header(&me.access)["kid"], kid.as_str());
+        assert_eq!(jwt_header(&me.access)["alg"], alg);
+        assert_eq!(jwt_header(&me.access)["kid"], kid.as_str());
         let claims = verify_with_jwks(&me.access, &jwks(&app).await);
         assert_eq!(claims.custom["sub"], me.user_id.as_str());
         assert_eq!(claims.custom["sid"], me.session_id.as_str());
@@ -169,7 +159,7 @@ async fn a_rotated_key_logs_nobody_out_and_a_retired_key_fails_at_once_while_ref
         "old tokens still verify"
     );
     let after = restarted.login("amina", Some("phone")).await;
-    assert_eq!(header(&after.access)["kid"], new_kid.as_str());
+    assert_eq!(jwt_header(&after.access)["kid"], new_kid.as_str());
     let published: Vec<Value> = jwks(&restarted).await["keys"]
         .as_array()
         .unwrap()
@@ -190,7 +180,7 @@ async fn a_rotated_key_logs_nobody_out_and_a_retired_key_fails_at_once_while_ref
     );
     // The session itself survives: a refresh gets a token signed with the current key.
     let renewed = tokens(&emergency.refresh_raw(&before.refresh).await, "refresh");
-    assert_eq!(header(&renewed.access)["kid"], new_kid.as_str());
+    assert_eq!(jwt_header(&renewed.access)["kid"], new_kid.as_str());
     assert_eq!(emergency.whoami(&renewed.access).await, Ok(before.user_id));
 }
 

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::{
     backend_tests,
-    helpers::{Backend, JWT_SECRET, kid_of, spawn_app_with, test_settings},
+    helpers::{Backend, JWT_SECRET, jwt_claims, kid_of, spawn_app_with, test_settings},
     introspection::{FORM, SECRET, inactive, introspect, introspection_app, post},
 };
 
@@ -27,11 +27,6 @@ backend_tests!(
 );
 
 const STORE: (&str, &str) = ("JWT_KEYS_STORE", "database");
-
-fn part(token: &str, index: usize) -> Value {
-    let raw = token.split('.').nth(index).unwrap();
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(raw).unwrap()).unwrap()
-}
 
 /// A syntactically fine EdDSA token under a `kid` nobody has.
 pub(crate) fn random_kid_token() -> String {
@@ -76,7 +71,7 @@ async fn a_batch_of_10_documents_by_10_aliases_authenticates_once(backend: Backe
 async fn introspection_refuses_forgeries_signed_with_the_real_key(backend: Backend) {
     let app = introspection_app(backend, &[]).await;
     let me = app.register("amina").await;
-    let genuine = part(&me.access, 1);
+    let genuine = jwt_claims(&me.access);
     // What introspection.rs's `sign_with_our_key` makes: HS256 with JWT_SECRET, under
     // an EdDSA kid. Even *unchanged* claims are inactive: its forgery cases never
     // reach the iss/aud/token_type/session checks they are named after.
@@ -159,7 +154,7 @@ async fn header_injection_and_kid_tricks_are_refused_by_graphql_and_introspectio
 ) {
     let app = introspection_app(backend, &[]).await;
     let me = app.register("amina").await;
-    let claims = part(&me.access, 1);
+    let claims = jwt_claims(&me.access);
     let our_kid = kid_of(&me.access);
     let jwks: Value = app
         .http

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::{
     backend_tests,
-    helpers::{Backend, JWT_SECRET, TestApp, Tokens, spawn_app},
+    helpers::{Backend, JWT_SECRET, TestApp, Tokens, jwt_claims, jwt_header, spawn_app},
 };
 
 backend_tests!(
@@ -19,11 +19,6 @@ backend_tests!(
     a_malformed_authorization_header_is_rejected_but_public_fields_still_work,
 );
 
-fn part(token: &str, index: usize) -> Value {
-    let raw = token.split('.').nth(index).unwrap();
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(raw).unwrap()).unwrap()
-}
-
 async fn signed_in(app: &TestApp) -> Tokens {
     app.register("amina").await
 }
@@ -32,8 +27,8 @@ async fn a_genuine_access_token_is_accepted(backend: Backend) {
     let app = spawn_app(backend).await;
     let tokens = signed_in(&app).await;
     assert_eq!(app.whoami(&tokens.access).await, Ok(tokens.user_id.clone()));
-    let header = part(&tokens.access, 0);
-    let claims = part(&tokens.access, 1);
+    let header = jwt_header(&tokens.access);
+    let claims = jwt_claims(&tokens.access);
     assert_eq!(header["alg"], "EdDSA");
     assert!(header["kid"].as_str().is_some_and(|k| !k.is_empty()));
     assert_eq!(claims["iss"], "http://auth.test");
@@ -52,7 +47,7 @@ async fn a_tampered_token_is_rejected(backend: Backend) {
     let victim = signed_in(&app).await;
     let attacker = app.register("attacker").await;
     // Swap the payload of the attacker's token for one naming the victim.
-    let mut claims = part(&attacker.access, 1);
+    let mut claims = jwt_claims(&attacker.access);
     claims["sub"] = json!(victim.user_id);
     claims["user_id"] = json!(victim.user_id);
     let forged_payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap());
@@ -74,7 +69,7 @@ async fn a_tampered_token_is_rejected(backend: Backend) {
 async fn an_alg_none_token_is_rejected(backend: Backend) {
     let app = spawn_app(backend).await;
     let tokens = signed_in(&app).await;
-    let mut header = part(&tokens.access, 0);
+    let mut header = jwt_header(&tokens.access);
     header["alg"] = json!("none");
     let encode = |v: &Value| URL_SAFE_NO_PAD.encode(serde_json::to_vec(v).unwrap());
     let payload = tokens.access.split('.').nth(1).unwrap();
@@ -89,8 +84,11 @@ async fn an_alg_none_token_is_rejected(backend: Backend) {
 async fn a_token_signed_with_another_key_is_rejected(backend: Backend) {
     let app = spawn_app(backend).await;
     let tokens = signed_in(&app).await;
-    let claims = part(&tokens.access, 1);
-    let kid = part(&tokens.access, 0)["kid"].as_str().unwrap().to_owned();
+    let claims = jwt_claims(&tokens.access);
+    let kid = jwt_header(&tokens.access)["kid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let jwks: Value = app
         .http
         .get(app.url("/.well-known/jwks.json"))
@@ -131,7 +129,7 @@ async fn a_token_signed_with_another_key_is_rejected(backend: Backend) {
 async fn an_expired_token_is_rejected(backend: Backend) {
     let app = spawn_app(backend).await;
     let tokens = signed_in(&app).await;
-    let mut claims = part(&tokens.access, 1);
+    let mut claims = jwt_claims(&tokens.access);
     let now = chrono::Utc::now().timestamp();
     // Expired 30 s ago: inside jsonwebtoken's default 60 s leeway, outside ours.
     claims["iat"] = json!(now - 3630);
@@ -156,7 +154,7 @@ async fn a_refresh_token_is_not_an_access_token(backend: Backend) {
 async fn claims_of_the_wrong_kind_are_rejected_even_when_signed_with_our_key(backend: Backend) {
     let app = spawn_app(backend).await;
     let tokens = signed_in(&app).await;
-    let genuine = part(&tokens.access, 1);
+    let genuine = jwt_claims(&tokens.access);
     fn remove(claims: &mut Value, name: &str) {
         claims.as_object_mut().unwrap().remove(name);
     }
