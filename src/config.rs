@@ -236,6 +236,91 @@ pub struct MfaSettings {
     /// The name authenticator apps show next to the account (`TOTP_ISSUER`); by
     /// default the host of `PUBLIC_URL`.
     pub totp_issuer: String,
+    /// Passkeys; `None` when `WEBAUTHN_RP_ID` is unset and `PUBLIC_URL`'s host is an
+    /// IP address, which WebAuthn cannot bind a credential to.
+    pub passkeys: Option<PasskeySettings>,
+}
+
+/// Who passkeys are bound to. A credential works only for its relying party id, so
+/// changing `WEBAUTHN_RP_ID` strands every passkey registered before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasskeySettings {
+    /// `WEBAUTHN_RP_ID`: a domain, by default the host of `PUBLIC_URL`.
+    pub rp_id: String,
+    /// `WEBAUTHN_ORIGINS`: the pages allowed to run the ceremonies, each the rp id's
+    /// host or a subdomain of it; by default `PUBLIC_URL`'s origin.
+    pub origins: Vec<String>,
+}
+
+/// `WEBAUTHN_RP_ID`: a domain name (no scheme, port or IP address).
+struct RpId(String);
+
+impl FromStr for RpId {
+    type Err = &'static str;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let id = s.trim().trim_end_matches('.').to_ascii_lowercase();
+        let is_domain = !id.is_empty()
+            && id.len() <= 253
+            && id.parse::<std::net::IpAddr>().is_err()
+            && id.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+            })
+            && !id
+                .rsplit('.')
+                .next()
+                .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()));
+        if is_domain {
+            Ok(Self(id))
+        } else {
+            Err("a domain name such as example.dz: no scheme, port, path or IP address")
+        }
+    }
+}
+
+impl PasskeySettings {
+    fn load(vars: &Vars<'_>, public_url: &str) -> Result<Option<Self>, ConfigError> {
+        let rp_id = match vars.raw("WEBAUTHN_RP_ID") {
+            Some(_) => vars.parse::<RpId>("WEBAUTHN_RP_ID", "")?.0,
+            None => match host_of(public_url).parse::<RpId>() {
+                Ok(id) => id.0,
+                // An IP address: passkeys stay off until a domain is named.
+                Err(_) => return Ok(None),
+            },
+        };
+        let mut origins: Vec<String> = vars
+            .list::<Origin>("WEBAUTHN_ORIGINS")?
+            .into_iter()
+            .map(|o| o.0)
+            .collect();
+        if origins.is_empty() {
+            let (origin, _) =
+                split_http_url(public_url).map_err(|why| error("PUBLIC_URL", public_url, why))?;
+            origins.push(origin);
+        }
+        let variable = if vars.raw("WEBAUTHN_ORIGINS").is_some() {
+            "WEBAUTHN_ORIGINS"
+        } else {
+            "WEBAUTHN_RP_ID"
+        };
+        for origin in &origins {
+            let host = host_of(origin);
+            if host != rp_id && !host.ends_with(&format!(".{rp_id}")) {
+                return Err(error(
+                    variable,
+                    origin,
+                    format!("the origin's host must be {rp_id} or a subdomain of it"),
+                ));
+            }
+        }
+        Ok(Some(Self { rp_id, origins }))
+    }
 }
 
 /// `TOTP_ISSUER`: what an authenticator app labels the account with. The otpauth URI
@@ -321,6 +406,11 @@ pub struct RateLimitSettings {
     /// Starting and confirming a TOTP enrolment, per user and per client IP: each
     /// confirmation checks a code, each start seals a secret.
     pub totp_enrollment: Option<Quota>,
+    /// Starting and finishing a passkey sign-in, per client IP: each start stores a
+    /// challenge, each finish checks a signature.
+    pub passkey_login: Option<Quota>,
+    /// Starting and finishing a passkey registration, per user and per client IP.
+    pub passkey_registration: Option<Quota>,
     pub register: Option<Quota>,
     pub refresh: Option<Quota>,
     pub request_password_reset: Option<Quota>,
@@ -388,6 +478,7 @@ impl Settings {
             .parse::<PublicUrl>("PUBLIC_URL", "http://localhost:8000")?
             .0;
         let totp_issuer = default_totp_issuer(&public_url);
+        let passkeys = PasskeySettings::load(&vars, &public_url)?;
         Ok(Self {
             app_env,
             database_url: vars.raw("DATABASE_URL"),
@@ -445,12 +536,15 @@ impl Settings {
                 token_ttl: vars.lifetime("MFA_TOKEN_TTL", "5m")?,
                 max_attempts: vars.count_in("MFA_MAX_ATTEMPTS", "5", 1..=100)?,
                 totp_issuer: vars.parse::<TotpIssuer>("TOTP_ISSUER", &totp_issuer)?.0,
+                passkeys,
             },
             audit_retention: vars.lifetime("AUDIT_RETENTION", "365d")?,
             rate_limits: RateLimitSettings {
                 login: vars.quota("RATE_LIMIT_LOGIN", "20/min")?,
                 complete_login: vars.quota("RATE_LIMIT_COMPLETE_LOGIN", "20/min")?,
                 totp_enrollment: vars.quota("RATE_LIMIT_TOTP_ENROLLMENT", "10/hour")?,
+                passkey_login: vars.quota("RATE_LIMIT_PASSKEY_LOGIN", "30/min")?,
+                passkey_registration: vars.quota("RATE_LIMIT_PASSKEY_REGISTRATION", "20/hour")?,
                 register: vars.quota("RATE_LIMIT_REGISTER", "10/hour")?,
                 refresh: vars.quota("RATE_LIMIT_REFRESH", "120/min")?,
                 request_password_reset: vars
@@ -811,6 +905,12 @@ pub fn check(settings: &Settings) -> Vec<(Severity, String)> {
         ),
         Some(_) => {}
     }
+    if settings.mfa.passkeys.is_none() {
+        add(
+            Note,
+            "passkeys are off: PUBLIC_URL's host is an IP address and WEBAUTHN_RP_ID is unset",
+        );
+    }
     let jwt = &settings.jwt;
     if jwt.keys_store == KeysStore::File && jwt.keys_file.is_none() {
         match jwt.algorithm {
@@ -847,6 +947,11 @@ pub fn check(settings: &Settings) -> Vec<(Severity, String)> {
         ("RATE_LIMIT_LOGIN", limits.login),
         ("RATE_LIMIT_COMPLETE_LOGIN", limits.complete_login),
         ("RATE_LIMIT_TOTP_ENROLLMENT", limits.totp_enrollment),
+        ("RATE_LIMIT_PASSKEY_LOGIN", limits.passkey_login),
+        (
+            "RATE_LIMIT_PASSKEY_REGISTRATION",
+            limits.passkey_registration,
+        ),
         ("RATE_LIMIT_REGISTER", limits.register),
         ("RATE_LIMIT_REFRESH", limits.refresh),
         (
@@ -1079,6 +1184,57 @@ mod tests {
     }
 
     /// The variable a value is refused for.
+    #[test]
+    fn passkeys_are_bound_to_public_url_s_host_unless_told_otherwise() {
+        let s = settings(&[]).unwrap();
+        let expected = PasskeySettings {
+            rp_id: "localhost".into(),
+            origins: vec!["http://localhost:8000".into()],
+        };
+        assert_eq!(s.mfa.passkeys, Some(expected));
+        let s = settings(&[("PUBLIC_URL", "https://Auth.Example.dz/auth")]).unwrap();
+        let passkeys = s.mfa.passkeys.unwrap();
+        assert_eq!(passkeys.rp_id, "auth.example.dz");
+        assert_eq!(passkeys.origins, vec!["https://auth.example.dz".to_owned()]);
+        // A site-wide id serves the app's subdomains.
+        let s = settings(&[
+            ("PUBLIC_URL", "https://auth.example.dz"),
+            ("WEBAUTHN_RP_ID", "example.dz"),
+            (
+                "WEBAUTHN_ORIGINS",
+                "https://app.example.dz,https://example.dz",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(s.mfa.passkeys.unwrap().origins.len(), 2);
+        // An IP address cannot be a relying party: off, and check-config says why.
+        let s = settings(&[("PUBLIC_URL", "http://127.0.0.1:8000")]).unwrap();
+        assert_eq!(s.mfa.passkeys, None);
+        assert!(
+            check(&s)
+                .iter()
+                .any(|(_, m)| m.contains("passkeys are off"))
+        );
+        for bad in [
+            "127.0.0.1",
+            "https://example.dz",
+            "example.dz:443",
+            "-x.dz",
+            "a..dz",
+            "1.2",
+        ] {
+            assert_eq!(refused("WEBAUTHN_RP_ID", bad), "WEBAUTHN_RP_ID", "{bad}");
+        }
+        // An origin outside the relying party would register keys that never work.
+        let outside = settings(&[
+            ("WEBAUTHN_RP_ID", "example.dz"),
+            ("WEBAUTHN_ORIGINS", "https://example.dz.evil.com"),
+        ]);
+        assert_eq!(outside.unwrap_err().variable, "WEBAUTHN_ORIGINS");
+        let outside = settings(&[("PUBLIC_URL", "https://a.dz"), ("WEBAUTHN_RP_ID", "b.dz")]);
+        assert_eq!(outside.unwrap_err().variable, "WEBAUTHN_RP_ID");
+    }
+
     fn refused(variable: &str, value: &str) -> &'static str {
         match settings(&[(variable, value)]) {
             Ok(_) => panic!("{variable}={value:?} was accepted"),

@@ -21,7 +21,7 @@ use tokio::{net::TcpListener, sync::watch};
 
 use crate::{
     auth::{
-        AuthParts, AuthService, Policy, SecondFactorKeys,
+        AuthParts, AuthService, PasskeyCeremonies, Policy, SecondFactorKeys,
         password::PasswordHasher,
         rate_limit::RateLimiter,
         server_secret,
@@ -282,6 +282,12 @@ async fn auth_service_with(
         limiter,
         one_time_tokens: OneTimeTokens::new(secret),
         second_factors: SecondFactorKeys::new(secret),
+        passkeys: settings
+            .mfa
+            .passkeys
+            .as_ref()
+            .map(|passkeys| PasskeyCeremonies::new(passkeys, secret))
+            .transpose()?,
         policy: Policy::from_settings(settings),
         geoip: settings.geoip_db.as_deref().map(GeoIp::open).transpose()?,
     });

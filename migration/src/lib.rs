@@ -16,6 +16,7 @@ mod m20261203_000010_create_totp_factors;
 mod m20261203_000011_create_recovery_codes;
 mod m20261203_000012_create_mfa_challenges;
 mod m20261203_000013_add_amr_to_sessions;
+mod m20261203_000014_create_passkeys;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000011_create_recovery_codes::Migration),
             Box::new(m20261203_000012_create_mfa_challenges::Migration),
             Box::new(m20261203_000013_add_amr_to_sessions::Migration),
+            Box::new(m20261203_000014_create_passkeys::Migration),
         ]
     }
 }

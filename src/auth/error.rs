@@ -64,6 +64,10 @@ pub enum SecondFactorRefusal {
     NotEnrolling,
     /// The field needs TOTP to be active.
     NotEnabled,
+    /// Passkeys are off on this server (no relying party id).
+    PasskeysOff,
+    /// The account holds as many passkeys as allowed.
+    TooManyPasskeys,
 }
 
 impl From<InvalidInput> for AuthError {

@@ -7,15 +7,22 @@ use crate::store;
 impl AuthService {
     /// Prunes security events past `retention` (the chain stays verifiable from its
     /// new anchor), failure counts of unknown identifiers that no longer matter, and
-    /// second steps of sign-ins that can no longer be completed.
+    /// second steps of sign-ins and passkey ceremonies that can no longer be completed.
     pub async fn prune(&self, retention: Duration) -> Result<(), AuthError> {
         let now = now();
         let events = store::events::prune_before(self.db(), now - to_chrono(retention)).await?;
         let window = to_chrono(self.policy().lockout.window);
         let identifiers = store::lockout::forget_identifiers(self.db(), now - window, now).await?;
         let mfa_challenges = store::mfa_challenges::delete_expired(self.db(), now).await?;
-        if events + identifiers + mfa_challenges > 0 {
-            tracing::info!(events, identifiers, mfa_challenges, "pruned");
+        let passkey_challenges = store::passkeys::delete_expired_challenges(self.db(), now).await?;
+        if events + identifiers + mfa_challenges + passkey_challenges > 0 {
+            tracing::info!(
+                events,
+                identifiers,
+                mfa_challenges,
+                passkey_challenges,
+                "pruned"
+            );
         }
         Ok(())
     }

@@ -34,7 +34,10 @@ pub use account::{ChangePassword, NewAccount};
 pub use audit::EventPage;
 pub use error::{AuthError, MfaChallenge, SecondFactorRefusal};
 pub use introspection::{Introspection, IntrospectionSecret};
-pub use mfa::{CompleteLogin, SecondFactorKeys, TotpEnrollment};
+pub use mfa::{
+    CompleteLogin, FinishPasskey, PasskeyCeremonies, PasskeyChallenge, SecondFactorKeys,
+    TotpEnrollment,
+};
 pub use recovery::ResetPassword;
 pub use sign_in::{Credentials, SignedIn};
 pub use staff::UserPage;
@@ -112,6 +115,8 @@ pub struct AuthParts {
     pub one_time_tokens: OneTimeTokens,
     /// Seals TOTP secrets and keys recovery-code hashes.
     pub second_factors: SecondFactorKeys,
+    /// `None` while passkeys are off.
+    pub passkeys: Option<PasskeyCeremonies>,
     pub policy: Policy,
     pub geoip: Option<crate::geoip::GeoIp>,
 }
@@ -124,6 +129,7 @@ struct Inner {
     limiter: RateLimiter,
     one_time_tokens: OneTimeTokens,
     second_factors: SecondFactorKeys,
+    passkeys: Option<PasskeyCeremonies>,
     policy: Policy,
     geoip: Option<crate::geoip::GeoIp>,
     /// Woken after a transaction that queued mail commits.
@@ -148,6 +154,7 @@ impl AuthService {
             refresh_tokens: parts.refresh_tokens,
             limiter: parts.limiter,
             one_time_tokens: parts.one_time_tokens,
+            passkeys: parts.passkeys,
             second_factors: parts.second_factors,
             policy: parts.policy,
             geoip: parts.geoip,

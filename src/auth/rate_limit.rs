@@ -45,10 +45,14 @@ pub enum Operation {
     Introspect,
     /// `startTotpEnrollment` and `confirmTotpEnrollment`, per user and per IP.
     TotpEnrollment,
+    /// `startPasskeyLogin` and `finishPasskeyLogin`, per IP.
+    PasskeyLogin,
+    /// `startPasskeyRegistration` and `finishPasskeyRegistration`, per user and per IP.
+    PasskeyRegistration,
 }
 
 impl Operation {
-    const ALL: [Self; 11] = [
+    const ALL: [Self; 13] = [
         Self::Login,
         Self::CompleteLogin,
         Self::Register,
@@ -60,6 +64,8 @@ impl Operation {
         Self::Reauthenticate,
         Self::Introspect,
         Self::TotpEnrollment,
+        Self::PasskeyLogin,
+        Self::PasskeyRegistration,
     ];
 
     pub fn name(self) -> &'static str {
@@ -75,6 +81,8 @@ impl Operation {
             Self::Reauthenticate => "reauthenticate",
             Self::Introspect => "introspect",
             Self::TotpEnrollment => "totp_enrollment",
+            Self::PasskeyLogin => "passkey_login",
+            Self::PasskeyRegistration => "passkey_registration",
         }
     }
 
@@ -91,6 +99,8 @@ impl Operation {
             Self::Reauthenticate => settings.reauthenticate,
             Self::Introspect => settings.introspect,
             Self::TotpEnrollment => settings.totp_enrollment,
+            Self::PasskeyLogin => settings.passkey_login,
+            Self::PasskeyRegistration => settings.passkey_registration,
         }
     }
 }
@@ -488,6 +498,8 @@ mod tests {
             login: quota,
             complete_login: None,
             totp_enrollment: None,
+            passkey_login: None,
+            passkey_registration: None,
             register: None,
             refresh: None,
             request_password_reset: None,

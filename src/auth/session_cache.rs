@@ -123,7 +123,9 @@ fn changes_sessions(kind: SecurityEventKind) -> bool {
         | K::MfaEnabled
         | K::MfaDisabled
         | K::MfaFailed
-        | K::RecoveryCodeUsed => false,
+        | K::RecoveryCodeUsed
+        | K::PasskeyAdded
+        | K::PasskeyRemoved => false,
     }
 }
 

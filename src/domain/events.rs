@@ -25,10 +25,14 @@ pub enum SecurityEventKind {
     MfaFailed,
     /// A recovery code completed a sign-in.
     RecoveryCodeUsed,
+    /// A passkey was registered.
+    PasskeyAdded,
+    /// A passkey was removed by its owner.
+    PasskeyRemoved,
 }
 
 impl SecurityEventKind {
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 22] = [
         Self::Registered,
         Self::LoginSucceeded,
         Self::LoginFailed,
@@ -49,6 +53,8 @@ impl SecurityEventKind {
         Self::MfaDisabled,
         Self::MfaFailed,
         Self::RecoveryCodeUsed,
+        Self::PasskeyAdded,
+        Self::PasskeyRemoved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -73,6 +79,8 @@ impl SecurityEventKind {
             Self::MfaDisabled => "MFA_DISABLED",
             Self::MfaFailed => "MFA_FAILED",
             Self::RecoveryCodeUsed => "RECOVERY_CODE_USED",
+            Self::PasskeyAdded => "PASSKEY_ADDED",
+            Self::PasskeyRemoved => "PASSKEY_REMOVED",
         }
     }
 

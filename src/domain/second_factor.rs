@@ -122,6 +122,8 @@ pub enum AuthMethods {
     Password,
     /// A password, then a TOTP or recovery code.
     PasswordAndOtp,
+    /// A passkey (WebAuthn) alone: it proves possession and user verification.
+    WebAuthn,
 }
 
 impl AuthMethods {
@@ -130,6 +132,7 @@ impl AuthMethods {
         match self {
             Self::Password => &["pwd"],
             Self::PasswordAndOtp => &["pwd", "otp"],
+            Self::WebAuthn => &["webauthn"],
         }
     }
 
@@ -138,6 +141,7 @@ impl AuthMethods {
         match self {
             Self::Password => "pwd",
             Self::PasswordAndOtp => "pwd otp",
+            Self::WebAuthn => "webauthn",
         }
     }
 
@@ -145,6 +149,7 @@ impl AuthMethods {
     pub fn parse(stored: &str) -> Self {
         match stored {
             "pwd otp" => Self::PasswordAndOtp,
+            "webauthn" => Self::WebAuthn,
             _ => Self::Password,
         }
     }
@@ -155,6 +160,8 @@ impl AuthMethods {
 pub enum MfaMethod {
     Totp,
     RecoveryCode,
+    /// The account has a passkey: `finishPasskeyLogin` signs in without the first step.
+    Passkey,
 }
 
 impl MfaMethod {
@@ -163,6 +170,7 @@ impl MfaMethod {
         match self {
             Self::Totp => "TOTP",
             Self::RecoveryCode => "RECOVERY_CODE",
+            Self::Passkey => "PASSKEY",
         }
     }
 }

@@ -4,6 +4,8 @@ pub mod login_attempt;
 pub mod mail_outbox;
 pub mod mfa_challenge;
 pub mod one_time_token;
+pub mod passkey;
+pub mod passkey_challenge;
 pub mod recovery_code;
 pub mod security_event;
 pub mod session;

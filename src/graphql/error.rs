@@ -207,6 +207,12 @@ impl From<AuthError> for ApiError {
                         "Start setting up two-step sign-in first (startTotpEnrollment)."
                     }
                     SecondFactorRefusal::NotEnabled => "Two-step sign-in is not on.",
+                    SecondFactorRefusal::PasskeysOff => {
+                        "Passkeys are not set up on this server (WEBAUTHN_RP_ID)."
+                    }
+                    SecondFactorRefusal::TooManyPasskeys => {
+                        "This account has as many passkeys as it may hold: remove one first."
+                    }
                 },
             ),
             AuthError::Unexpected(cause) => {

@@ -46,6 +46,10 @@ pub enum Kind {
     MfaFailed,
     /// A recovery code completed a sign-in.
     RecoveryCodeUsed,
+    /// A passkey was registered.
+    PasskeyAdded,
+    /// A passkey was removed by its owner.
+    PasskeyRemoved,
 }
 
 /// One entry of the security trail.

@@ -7,7 +7,7 @@ use super::error::ApiError;
 use crate::{
     auth::{AuthService, MfaStatus},
     domain::UserId,
-    entities::{session, user},
+    entities::{passkey, session, user},
 };
 
 /// Users by id.
@@ -61,6 +61,24 @@ impl Loader<UserId> for MfaStatusLoader {
     async fn load(&self, ids: &[UserId]) -> Result<HashMap<UserId, MfaStatus>, Self::Error> {
         self.0
             .mfa_statuses(ids)
+            .await
+            .map_err(|e| Arc::new(e.into()))
+    }
+}
+
+/// The passkeys of each user, oldest first; users without one are absent.
+pub struct PasskeysLoader(pub AuthService);
+
+impl Loader<UserId> for PasskeysLoader {
+    type Value = Vec<passkey::Model>;
+    type Error = Arc<ApiError>;
+
+    async fn load(
+        &self,
+        ids: &[UserId],
+    ) -> Result<HashMap<UserId, Vec<passkey::Model>>, Self::Error> {
+        self.0
+            .passkeys_of(ids)
             .await
             .map_err(|e| Arc::new(e.into()))
     }

@@ -140,8 +140,8 @@ impl MfaMutation {
             .into())
     }
 
-    /// Removes an account's two-step sign-in (TOTP and recovery codes), for a person
-    /// who lost both; the owner is emailed. **Staff only.**
+    /// Removes an account's second factors — TOTP, recovery codes and passkeys — for a
+    /// person who lost them; the owner is emailed. **Staff only.**
     #[graphql(guard = "Staff")]
     async fn reset_mfa(
         &self,

@@ -7,6 +7,7 @@ mod events;
 mod limits;
 mod loaders;
 mod mfa;
+mod passkeys;
 mod recovery;
 mod sessions;
 mod staff;
@@ -18,7 +19,7 @@ use async_graphql::{
 
 use crate::{auth::AuthService, config::GraphqlSettings};
 use caller::Caller;
-use loaders::{ActiveSessionsLoader, MfaStatusLoader, UserLoader};
+use loaders::{ActiveSessionsLoader, MfaStatusLoader, PasskeysLoader, UserLoader};
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -34,6 +35,7 @@ pub struct Mutation(
     sessions::SessionMutation,
     recovery::RecoveryMutation,
     mfa::MfaMutation,
+    passkeys::PasskeyMutation,
     staff::StaffMutation,
 );
 
@@ -84,4 +86,5 @@ pub fn with_request_data(request: Request, auth: &AuthService, caller: Caller) -
             tokio::spawn,
         ))
         .data(DataLoader::new(MfaStatusLoader(auth.clone()), tokio::spawn))
+        .data(DataLoader::new(PasskeysLoader(auth.clone()), tokio::spawn))
 }

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use super::{
     caller::{Caller, auth, principal},
     error::ApiError,
-    loaders::{ActiveSessionsLoader, MfaStatusLoader, UserLoader},
+    loaders::{ActiveSessionsLoader, MfaStatusLoader, PasskeysLoader, UserLoader},
+    passkeys::Passkey,
 };
 use crate::{
     auth::{MfaStatus, SignedIn},
@@ -81,6 +82,19 @@ impl User {
     async fn recovery_codes_left(&self, ctx: &Context<'_>) -> Result<i32, ApiError> {
         let left = mfa_status(ctx, self.0.id).await?.recovery_codes_left;
         Ok(i32::try_from(left).unwrap_or(i32::MAX))
+    }
+    /// The user's passkeys, oldest first. Staff, or the user.
+    async fn passkeys(&self, ctx: &Context<'_>) -> Result<Vec<Passkey>, ApiError> {
+        let me = principal(ctx).await?;
+        if !me.is_staff && me.user_id.as_uuid() != self.0.id {
+            return Err(ApiError::forbidden());
+        }
+        let keys = ctx
+            .data_unchecked::<DataLoader<PasskeysLoader>>()
+            .load_one(UserId::from(self.0.id))
+            .await
+            .map_err(|e| (*e).clone())?;
+        Ok(keys.unwrap_or_default().into_iter().map(Passkey).collect())
     }
     /// The user's active sessions, most recently used first. Staff, or the user.
     async fn sessions(&self, ctx: &Context<'_>) -> Result<Vec<Session>, ApiError> {

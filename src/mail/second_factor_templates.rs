@@ -4,7 +4,7 @@ use super::templates::{MailLanguage, Parts};
 
 /// Which change to two-step sign-in a notice is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SecondFactorNotice {
+pub enum SecondFactorNotice<'a> {
     Enabled,
     /// Turned off, by the owner or (`by_staff`) by support.
     Disabled {
@@ -14,10 +14,18 @@ pub enum SecondFactorNotice {
     RecoveryCodeUsed {
         codes_left: u64,
     },
+    /// A passkey was registered; `name` is the device it was registered from.
+    PasskeyAdded {
+        name: Option<&'a str>,
+    },
+    /// A passkey was removed.
+    PasskeyRemoved {
+        name: Option<&'a str>,
+    },
 }
 
 pub(super) fn parts(
-    notice: SecondFactorNotice,
+    notice: SecondFactorNotice<'_>,
     greeting: String,
     language: MailLanguage,
 ) -> Parts<'static> {
@@ -27,6 +35,79 @@ pub(super) fn parts(
         SecondFactorNotice::RecoveryCodeUsed { codes_left } => {
             recovery_code_used(greeting, codes_left, language)
         }
+        SecondFactorNotice::PasskeyAdded { name } => passkey_added(greeting, name, language),
+        SecondFactorNotice::PasskeyRemoved { name } => passkey_removed(greeting, name, language),
+    }
+}
+
+/// ` « Chrome on Linux »` / ` "Chrome on Linux"`, or nothing for a passkey without a name.
+fn quoted(name: Option<&str>, language: MailLanguage) -> String {
+    match (name, language) {
+        (None, _) => String::new(),
+        (Some(name), MailLanguage::Fr) => format!(" « {name} »"),
+        (Some(name), MailLanguage::En) => format!(" \"{name}\""),
+    }
+}
+
+fn passkey_added(greeting: String, name: Option<&str>, language: MailLanguage) -> Parts<'static> {
+    let name = quoted(name, language);
+    match language {
+        MailLanguage::Fr => Parts {
+            subject: "Une clé d'accès a été ajoutée à votre compte",
+            greeting,
+            paragraphs: vec![format!(
+                "Une clé d'accès{name} vient d'être ajoutée à votre compte : elle permet de \
+                 vous connecter sans mot de passe."
+            )],
+            action: None,
+            closing: vec![
+                "Si ce n'est pas vous, supprimez-la dans vos paramètres de sécurité et \
+                 réinitialisez votre mot de passe sans attendre."
+                    .into(),
+            ],
+        },
+        MailLanguage::En => Parts {
+            subject: "A passkey was added to your account",
+            greeting,
+            paragraphs: vec![format!(
+                "A passkey{name} was just added to your account: it signs in without a \
+                 password."
+            )],
+            action: None,
+            closing: vec![
+                "If this was not you, remove it in your security settings and reset your \
+                 password right away."
+                    .into(),
+            ],
+        },
+    }
+}
+
+fn passkey_removed(greeting: String, name: Option<&str>, language: MailLanguage) -> Parts<'static> {
+    let name = quoted(name, language);
+    match language {
+        MailLanguage::Fr => Parts {
+            subject: "Une clé d'accès a été supprimée de votre compte",
+            greeting,
+            paragraphs: vec![format!(
+                "La clé d'accès{name} vient d'être supprimée de votre compte : elle ne permet \
+                 plus de vous connecter."
+            )],
+            action: None,
+            closing: vec![
+                "Si ce n'est pas vous, réinitialisez votre mot de passe sans attendre.".into(),
+            ],
+        },
+        MailLanguage::En => Parts {
+            subject: "A passkey was removed from your account",
+            greeting,
+            paragraphs: vec![format!(
+                "The passkey{name} was just removed from your account: it no longer signs \
+                 you in."
+            )],
+            action: None,
+            closing: vec!["If this was not you, reset your password right away.".into()],
+        },
     }
 }
 
@@ -141,6 +222,10 @@ mod tests {
                 SecondFactorNotice::Enabled,
                 SecondFactorNotice::Disabled { by_staff: true },
                 SecondFactorNotice::RecoveryCodeUsed { codes_left: 9 },
+                SecondFactorNotice::PasskeyAdded {
+                    name: Some("Chrome on Linux"),
+                },
+                SecondFactorNotice::PasskeyRemoved { name: None },
             ] {
                 let template = Template::SecondFactor {
                     username: "amina",

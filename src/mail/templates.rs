@@ -67,7 +67,7 @@ pub enum Template<'a> {
     /// A change to two-step sign-in.
     SecondFactor {
         username: &'a str,
-        notice: SecondFactorNotice,
+        notice: SecondFactorNotice<'a>,
     },
 }
 

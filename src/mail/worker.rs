@@ -157,6 +157,7 @@ impl OutboxWorker {
             .map(|tag| MailLanguage::for_tag(&tag))
             .unwrap_or_default();
         let username = user.username.as_str();
+        let detail = detail_of(row);
         let template = match kind {
             MailKind::EmailVerification | MailKind::PasswordReset => {
                 let (purpose, path) = if kind == MailKind::PasswordReset {
@@ -202,13 +203,19 @@ impl OutboxWorker {
             }
             MailKind::PasswordChanged => Template::PasswordChanged { username },
             MailKind::PasswordResetCompleted => Template::PasswordReset { username },
-            MailKind::MfaEnabled | MailKind::MfaDisabled | MailKind::RecoveryCodeUsed => {
-                let detail = detail_of(row);
+            MailKind::MfaEnabled
+            | MailKind::MfaDisabled
+            | MailKind::RecoveryCodeUsed
+            | MailKind::PasskeyAdded
+            | MailKind::PasskeyRemoved => {
+                let name = detail["name"].as_str();
                 let notice = match kind {
                     MailKind::MfaEnabled => SecondFactorNotice::Enabled,
                     MailKind::MfaDisabled => SecondFactorNotice::Disabled {
                         by_staff: detail["byStaff"].as_bool().unwrap_or(false),
                     },
+                    MailKind::PasskeyAdded => SecondFactorNotice::PasskeyAdded { name },
+                    MailKind::PasskeyRemoved => SecondFactorNotice::PasskeyRemoved { name },
                     _ => SecondFactorNotice::RecoveryCodeUsed {
                         codes_left: detail["codesLeft"].as_u64().unwrap_or(0),
                     },
@@ -216,7 +223,6 @@ impl OutboxWorker {
                 Template::SecondFactor { username, notice }
             }
             MailKind::NewSignIn => {
-                let detail = detail_of(row);
                 let link = format!("{}/sessions", self.public_url);
                 let rendered = render(
                     &Template::NewSignIn {

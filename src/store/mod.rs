@@ -5,6 +5,7 @@ pub mod lockout;
 pub mod mfa_challenges;
 pub mod one_time_tokens;
 pub mod outbox;
+pub mod passkeys;
 pub mod second_factors;
 pub mod sessions;
 pub mod signing_keys;

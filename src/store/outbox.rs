@@ -24,10 +24,12 @@ pub enum MailKind {
     MfaEnabled,
     MfaDisabled,
     RecoveryCodeUsed,
+    PasskeyAdded,
+    PasskeyRemoved,
 }
 
 impl MailKind {
-    const ALL: [Self; 8] = [
+    const ALL: [Self; 10] = [
         Self::EmailVerification,
         Self::PasswordReset,
         Self::PasswordChanged,
@@ -36,6 +38,8 @@ impl MailKind {
         Self::MfaEnabled,
         Self::MfaDisabled,
         Self::RecoveryCodeUsed,
+        Self::PasskeyAdded,
+        Self::PasskeyRemoved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -48,6 +52,8 @@ impl MailKind {
             Self::MfaEnabled => "mfa_enabled",
             Self::MfaDisabled => "mfa_disabled",
             Self::RecoveryCodeUsed => "recovery_code_used",
+            Self::PasskeyAdded => "passkey_added",
+            Self::PasskeyRemoved => "passkey_removed",
         }
     }
 

@@ -172,8 +172,8 @@ impl AuthService {
         Ok(codes)
     }
 
-    /// Removes an account's TOTP and recovery codes, for staff (a person who lost their
-    /// phone and their codes). The owner is told by mail.
+    /// Removes an account's TOTP, recovery codes and passkeys, for staff (a person who
+    /// lost their phone and their codes). The owner is told by mail.
     pub async fn reset_mfa(
         &self,
         staff: &Principal,
@@ -191,8 +191,9 @@ impl AuthService {
         Ok(user)
     }
 
-    /// Deletes the factor, its codes and the sign-ins waiting for them; when a factor
-    /// was active, mails the owner and records `MFA_DISABLED` with `about`.
+    /// Deletes the factor, its codes and the sign-ins waiting for them — and, for staff,
+    /// the passkeys; when a factor was active, mails the owner and records
+    /// `MFA_DISABLED` with `about`.
     async fn remove_second_factors(
         &self,
         user: &user::Model,
@@ -203,7 +204,10 @@ impl AuthService {
         let user_id = UserId::from(user.id);
         let txn = self.db().begin().await?;
         store::users::lock(&txn, user_id).await?;
-        let was_active = store::second_factors::delete_all(&txn, user_id).await?;
+        let mut was_active = store::second_factors::delete_all(&txn, user_id).await?;
+        if by_staff {
+            was_active |= store::passkeys::delete_all(&txn, user_id).await? > 0;
+        }
         store::mfa_challenges::end_all_for_user(&txn, user_id, now()).await?;
         if was_active {
             let detail = json!({ "byStaff": by_staff });

@@ -1,15 +1,17 @@
-//! Two-step sign-in: TOTP (RFC 6238) with recovery codes.
+//! Second factors: TOTP (RFC 6238) with recovery codes, and passkeys.
 //!
 //! - `enrollment`: turning TOTP on and off, recovery codes, staff resets.
 //! - `second_step`: a login of an enrolled account answers `MFA_REQUIRED`, and
 //!   `completeLogin` finishes it with a code.
 //! - `totp`: the RFC 6238 arithmetic.
+//! - `passkeys`: WebAuthn credentials, which sign in on their own.
 //!
 //! Secrets at rest: the TOTP secret is sealed (see `sealing`), bound to its user;
 //! recovery codes and mfaTokens are stored as keyed or plain hashes. Everything that
 //! must happen once is one conditional statement in `store::second_factors` and
 //! `store::mfa_challenges`, so replicas share it through the database.
 mod enrollment;
+mod passkeys;
 mod second_step;
 mod totp;
 
@@ -20,6 +22,7 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
 
 pub use enrollment::TotpEnrollment;
+pub use passkeys::{FinishPasskey, PasskeyCeremonies, PasskeyChallenge};
 pub use second_step::CompleteLogin;
 
 use super::{
@@ -81,8 +84,20 @@ impl AuthService {
         &self,
         user_id: UserId,
     ) -> Result<Option<Vec<MfaMethod>>, AuthError> {
-        let active = store::second_factors::find_active_totp(self.db(), user_id).await?;
-        Ok(active.map(|_| vec![MfaMethod::Totp, MfaMethod::RecoveryCode]))
+        if store::second_factors::find_active_totp(self.db(), user_id)
+            .await?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        let mut methods = vec![MfaMethod::Totp, MfaMethod::RecoveryCode];
+        if !store::passkeys::for_user(self.db(), user_id)
+            .await?
+            .is_empty()
+        {
+            methods.push(MfaMethod::Passkey);
+        }
+        Ok(Some(methods))
     }
 
     /// The second-factor state of many users (one look-up for all), for

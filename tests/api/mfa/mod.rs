@@ -12,8 +12,11 @@ use totp_rs::{Algorithm, Secret, TOTP};
 use crate::helpers::{AUTH_PAYLOAD, PASSWORD, TestApp, error_code};
 
 mod attacks;
+mod authenticator;
 mod enrollment;
 mod hostile;
+mod passkey_attacks;
+mod passkeys;
 mod second_step;
 
 pub const START: &str = "mutation { startTotpEnrollment { secret otpauthUri } }";
