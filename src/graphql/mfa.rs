@@ -63,12 +63,20 @@ pub struct MfaMutation;
 impl MfaMutation {
     /// Starts setting up two-step sign-in with an authenticator app: a fresh secret,
     /// not active until `confirmTotpEnrollment`. Starting again replaces a secret not
-    /// yet confirmed. While TOTP is on, answers `BAD_USER_INPUT`: turn it off first.
+    /// yet confirmed. While TOTP is on, answers `BAD_USER_INPUT`: turn it off first. A
+    /// session that signed in more than 5 minutes ago must confirm the password
+    /// (checked like `login`'s); without it, `BAD_USER_INPUT` on `password`.
     #[graphql(guard = "Authenticated")]
-    async fn start_totp_enrollment(&self, ctx: &Context<'_>) -> Result<TotpEnrollment, ApiError> {
+    async fn start_totp_enrollment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The account's current password; needed unless this session \
+                          signed in within the last 5 minutes.")]
+        password: Option<String>,
+    ) -> Result<TotpEnrollment, ApiError> {
         let me = principal(ctx).await?;
         Ok(auth(ctx)
-            .start_totp_enrollment(&me, caller(ctx).client())
+            .start_totp_enrollment(&me, password, caller(ctx).client())
             .await?
             .into())
     }

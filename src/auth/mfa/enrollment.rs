@@ -36,16 +36,20 @@ impl AuthService {
     /// inactive until [`confirm_totp_enrollment`](Self::confirm_totp_enrollment). Refused
     /// while TOTP is active: swapping the secret of an active factor would let a stolen
     /// access token take the second factor over; `disableTotp` (password) comes first.
+    /// An older session gives the password (see `confirm_recent_sign_in`).
     #[instrument(name = "start_totp_enrollment", skip_all, fields(user_id = %principal.user_id))]
     pub async fn start_totp_enrollment(
         &self,
         principal: &Principal,
+        password: Option<String>,
         client: &ClientInfo,
     ) -> Result<TotpEnrollment, AuthError> {
         let account = principal.user_id.to_string();
         self.rate_limit(Operation::TotpEnrollment, client, Some(&account))
             .await?;
         let user = self.me(principal).await?;
+        self.confirm_recent_sign_in(principal, &user, password, "startTotpEnrollment", client)
+            .await?;
         let issuer = &self.policy().mfa.totp_issuer;
         let generator = totp::generator(totp::new_secret(), issuer, &user.username)?;
         let sealed = self

@@ -26,11 +26,12 @@ pub use passkeys::{FinishPasskey, PasskeyCeremonies, PasskeyChallenge};
 pub use second_step::CompleteLogin;
 
 use super::{
-    AuthError, AuthService,
+    AuthError, AuthService, ClientInfo, Principal, now,
     sealing::{SealedPurpose, Sealer},
+    to_chrono,
 };
 use crate::{
-    domain::{MfaMethod, RecoveryCode, UserId},
+    domain::{InvalidInput, MfaMethod, Password, RecoveryCode, UserId},
     entities::user,
     store::{self, second_factors::MfaStatus},
 };
@@ -76,6 +77,9 @@ impl SecondFactorKeys {
 
 /// How many recovery codes a set has.
 const RECOVERY_CODES: usize = 10;
+/// A session this young may add a second factor without typing the password again: it
+/// has just proven it (GitHub's "sudo mode", Kratos's privileged session).
+const RECENT_SIGN_IN: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 
 impl AuthService {
     /// The second factors a sign-in of this account must complete with, or `None`
@@ -107,6 +111,38 @@ impl AuthService {
         user_ids: &[UserId],
     ) -> Result<HashMap<UserId, MfaStatus>, AuthError> {
         Ok(store::second_factors::statuses(self.db(), user_ids).await?)
+    }
+
+    /// Asks an older session for the password before a second factor is added, so a
+    /// stolen access token can neither plant a passkey (which signs in by itself) nor
+    /// lock the owner out behind an authenticator app of its own. The check is
+    /// `login`'s (budgeted, counted toward the lockout). A session that signed in within
+    /// [`RECENT_SIGN_IN`] — its sign-in, not its last refresh — may skip it.
+    pub(super) async fn confirm_recent_sign_in(
+        &self,
+        principal: &Principal,
+        user: &user::Model,
+        password: Option<String>,
+        operation: &'static str,
+        client: &ClientInfo,
+    ) -> Result<(), AuthError> {
+        if let Some(password) = password {
+            let password = Password::parse(password, "password")?;
+            return self
+                .reauthenticate(principal, user, &password, operation, client)
+                .await;
+        }
+        let session = store::sessions::find(self.db(), principal.session_id)
+            .await?
+            .ok_or(AuthError::Unauthenticated)?;
+        if now() - session.created_at < to_chrono(RECENT_SIGN_IN) {
+            return Ok(());
+        }
+        Err(InvalidInput::new(
+            "password",
+            "Enter your password to continue: this session signed in more than 5 minutes ago.",
+        )
+        .into())
     }
 
     /// A fresh set of recovery codes for `user`: the codes to show once, and the

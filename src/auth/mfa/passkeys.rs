@@ -38,11 +38,8 @@ use crate::{
         to_chrono,
     },
     config::PasskeySettings,
-    domain::{
-        AuthMethods, InvalidInput, LoginIdentifier, Password, SecurityEventKind, UserId,
-        device_name,
-    },
-    entities::{passkey, user},
+    domain::{AuthMethods, InvalidInput, LoginIdentifier, SecurityEventKind, UserId, device_name},
+    entities::passkey,
     store::{
         self,
         outbox::MailKind,
@@ -57,9 +54,6 @@ const MAX_CREDENTIAL_BYTES: usize = 16 * 1024;
 /// Passkeys one account may hold: plenty for every device a person owns, and a bound
 /// on what a list, a sign-in by username or a removal spree costs.
 const MAX_PASSKEYS_PER_USER: usize = 20;
-/// A session this young may add a passkey without typing the password again: it has
-/// just proven it (GitHub's "sudo mode", Kratos's privileged session).
-const FRESH_SIGN_IN: Duration = Duration::from_secs(5 * 60);
 
 /// The relying party, and the generator of believable credential ids for usernames
 /// that have no passkey (so `startPasskeyLogin` tells nobody which accounts exist).
@@ -128,8 +122,14 @@ impl AuthService {
         self.rate_limit(Operation::PasskeyRegistration, client, Some(&account))
             .await?;
         let user = self.me(principal).await?;
-        self.confirm_fresh_sign_in(principal, &user, password, client)
-            .await?;
+        self.confirm_recent_sign_in(
+            principal,
+            &user,
+            password,
+            "startPasskeyRegistration",
+            client,
+        )
+        .await?;
         let existing = store::passkeys::for_user(self.db(), principal.user_id).await?;
         if existing.len() >= MAX_PASSKEYS_PER_USER {
             return Err(AuthError::SecondFactor(
@@ -428,33 +428,6 @@ impl AuthService {
         self.record(SecurityEventKind::LoginSucceeded, client, about)
             .await;
         Ok(signed_in)
-    }
-
-    /// A password check unless the caller's session signed in within [`FRESH_SIGN_IN`].
-    async fn confirm_fresh_sign_in(
-        &self,
-        principal: &Principal,
-        user: &user::Model,
-        password: Option<String>,
-        client: &ClientInfo,
-    ) -> Result<(), AuthError> {
-        let session = store::sessions::find(self.db(), principal.session_id)
-            .await?
-            .ok_or(AuthError::Unauthenticated)?;
-        let fresh = now() - session.created_at < to_chrono(FRESH_SIGN_IN);
-        match password {
-            Some(password) => {
-                let password = Password::parse(password, "password")?;
-                self.reauthenticate(principal, user, &password, "startPasskeyRegistration", client)
-                    .await
-            }
-            None if fresh => Ok(()),
-            None => Err(InvalidInput::new(
-                "password",
-                "Enter your password to add a passkey: this session signed in more than 5 minutes ago.",
-            )
-            .into()),
-        }
     }
 
     async fn store_ceremony(

@@ -20,7 +20,7 @@ backend_tests!(
     answers_for_another_origin_or_relying_party_are_refused,
     a_cloned_authenticator_is_refused_once_its_twin_moved_the_counter,
     unknown_usernames_get_the_same_believable_challenge_as_real_ones,
-    an_older_session_confirms_the_password_before_adding_a_passkey,
+    an_older_session_confirms_the_password_before_adding_a_second_factor,
     challenges_of_another_account_or_ceremony_are_refused,
     passkeys_are_removed_by_their_owner_only_and_by_staff_resets,
     a_disabled_account_is_refused_and_a_locked_one_is_not,
@@ -429,7 +429,7 @@ async fn unknown_usernames_get_the_same_believable_challenge_as_real_ones(backen
     }
 }
 
-async fn an_older_session_confirms_the_password_before_adding_a_passkey(backend: Backend) {
+async fn an_older_session_confirms_the_password_before_adding_a_second_factor(backend: Backend) {
     let app = spawn_app(backend).await;
     let me = app.register("amina").await;
     let signed_in_at = chrono::Utc::now() - chrono::Duration::minutes(10);
@@ -465,6 +465,24 @@ async fn an_older_session_confirms_the_password_before_adding_a_passkey(backend:
         body["data"]["finishPasskeyRegistration"].is_object(),
         "{body}"
     );
+    // An authenticator app of the thief's would lock the owner out: the same rule.
+    let totp = "mutation($p: String) { startTotpEnrollment(password: $p) { secret } }";
+    let body = app.graphql(Some(&me.access), totp, json!({})).await;
+    assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["field"], "password");
+    let body = app
+        .graphql(Some(&me.access), totp, json!({ "p": PASSWORD }))
+        .await;
+    assert!(
+        body["data"]["startTotpEnrollment"]["secret"].is_string(),
+        "{body}"
+    );
+    // Refreshing does not make a session young again.
+    let refreshed = tokens(&app.refresh_raw(&me.refresh).await, "refresh");
+    let body = app
+        .graphql(Some(&refreshed.access), START_REGISTRATION, json!({}))
+        .await;
+    assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
     // Ten aliases guessing the password get no more checks than the reauthentication
     // budget allows (10 an hour).
     let guesses: Vec<String> = (0..10)
