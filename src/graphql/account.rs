@@ -8,11 +8,17 @@ use super::{
 };
 use crate::auth::{ChangePassword, Credentials, NewAccount};
 
+/// A new account.
 #[derive(InputObject)]
 pub struct RegisterInput {
+    /// 3 to 150 letters, digits and `@ . + - _`; unique, whatever the case.
     pub username: String,
+    /// Where the verification link and notices go; unique, whatever the case.
     pub email: String,
+    /// At least 8 characters, not common, not all digits, not like the username or
+    /// email (`WEAK_PASSWORD` lists what is wrong).
     pub password: String,
+    /// The same password again (`PASSWORD_MISMATCH` otherwise).
     pub password_confirm: String,
     /// Identifies the device; defaults to the `Device-Fingerprint` header.
     pub device_fingerprint: Option<String>,
@@ -23,10 +29,12 @@ pub struct RegisterInput {
     pub timezone: Option<String>,
 }
 
+/// A sign-in with a password.
 #[derive(InputObject)]
 pub struct LoginInput {
     /// A username or an email address.
     pub username: String,
+    /// The account's password.
     pub password: String,
     /// Signing in again from the same device replaces that device's earlier session.
     pub device_fingerprint: Option<String>,
@@ -35,23 +43,33 @@ pub struct LoginInput {
     pub remember_me: Option<bool>,
 }
 
+/// A change of the signed-in user's password.
 #[derive(InputObject)]
 pub struct ChangePasswordInput {
+    /// The password now; a wrong one is `INVALID_CREDENTIALS` and counts toward the
+    /// lockout.
     pub current_password: String,
+    /// The new password, under the same policy as `register`'s.
     pub new_password: String,
+    /// The new password again (`PASSWORD_MISMATCH` otherwise).
     pub new_password_confirm: String,
     /// End every other session of the account too.
     #[graphql(default_with = "Some(true)")]
     pub revoke_other_sessions: Option<bool>,
 }
 
+/// Preferences to change; a field left out keeps its value.
 #[derive(InputObject)]
 pub struct PreferencesInput {
     /// A BCP 47 language tag of at most 10 characters, e.g. "fr", "en-GB", "kab".
     pub language: Option<String>,
+    /// An IANA time zone such as "Africa/Algiers" or "Europe/Paris".
     pub timezone: Option<String>,
+    /// Whether the user wants email notifications (security notices are sent anyway).
     pub email_notifications: Option<bool>,
+    /// Whether the user wants SMS notifications.
     pub sms_notifications: Option<bool>,
+    /// Whether the user wants push notifications.
     pub push_notifications: Option<bool>,
 }
 
@@ -78,7 +96,7 @@ impl AccountMutation {
     async fn register(
         &self,
         ctx: &Context<'_>,
-        input: RegisterInput,
+        #[graphql(desc = "The new account.")] input: RegisterInput,
     ) -> Result<AuthPayload, ApiError> {
         let account = NewAccount {
             username: input.username,
@@ -98,7 +116,11 @@ impl AccountMutation {
     /// Signs in with a username or email address and a password. An account with
     /// two-step sign-in gets no session yet: the error `MFA_REQUIRED` carries
     /// `extensions.mfaToken` and `extensions.methods` for `completeLogin`.
-    async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload, ApiError> {
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Who signs in, and from which device.")] input: LoginInput,
+    ) -> Result<AuthPayload, ApiError> {
         let credentials = Credentials {
             identifier: input.username,
             password: input.password,
@@ -116,6 +138,7 @@ impl AccountMutation {
     async fn refresh(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The `refreshToken` of the last pair (single use).")]
         refresh_token: String,
     ) -> Result<AuthPayload, ApiError> {
         Ok(auth(ctx)
@@ -131,7 +154,7 @@ impl AccountMutation {
     async fn change_password(
         &self,
         ctx: &Context<'_>,
-        input: ChangePasswordInput,
+        #[graphql(desc = "The current and the new password.")] input: ChangePasswordInput,
     ) -> Result<AuthPayload, ApiError> {
         let me = principal(ctx).await?;
         let change = ChangePassword {
@@ -152,7 +175,7 @@ impl AccountMutation {
     async fn update_preferences(
         &self,
         ctx: &Context<'_>,
-        input: PreferencesInput,
+        #[graphql(desc = "The preferences to change.")] input: PreferencesInput,
     ) -> Result<User, ApiError> {
         let me = principal(ctx).await?;
         let user = auth(ctx)

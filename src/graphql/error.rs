@@ -18,26 +18,48 @@ use secrecy::ExposeSecret;
 
 use crate::auth::{AuthError, SecondFactorRefusal};
 
-/// The `extensions.code` values of the contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What went wrong: the `extensions.code` of every error this API answers. Not used by
+/// any field — it is in the schema so generated clients get the codes as a union type.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
+    /// No access token, a malformed, expired or forged one, or its session ended.
     Unauthenticated,
+    /// Signed in, but not allowed (a staff-only field).
     Forbidden,
+    /// Invalid input; `extensions.field` names the input field when there is one.
     BadUserInput,
+    /// A wrong username, email, password, second-factor code or passkey answer: the same
+    /// message, and about the same time, whether or not the account exists.
     InvalidCredentials,
+    /// Too many failed sign-ins; `extensions.retryAfterSeconds` says when to try again.
     AccountLocked,
+    /// The account was deactivated.
     AccountDisabled,
+    /// A field that needs a verified email (when `REQUIRE_VERIFIED_EMAIL` is on).
     EmailNotVerified,
+    /// A refresh, reset, verification, mfa token or passkey challenge that is unknown,
+    /// expired or used.
     InvalidToken,
+    /// A rotated refresh token presented again: its whole session was revoked.
     TokenReused,
+    /// A password and its confirmation differ; nothing was used up.
     PasswordMismatch,
+    /// The id names nothing the caller may see.
     NotFound,
+    /// The document does not parse.
     GraphqlParseFailed,
+    /// The document does not validate against the schema.
     GraphqlValidationFailed,
+    /// The password policy refuses the password; `extensions.reasons` says why.
     WeakPassword,
+    /// Too many requests; `extensions.retryAfterSeconds` says when to try again.
     RateLimited,
+    /// Depth, complexity, alias, root-field, directive or batch limit exceeded.
     QueryTooComplex,
+    /// The password was right; finish with `completeLogin` (`extensions.mfaToken`,
+    /// `extensions.methods`).
     MfaRequired,
+    /// Anything unexpected; the details are in the server's log only.
     Internal,
 }
 
@@ -292,5 +314,19 @@ impl Extension for ContractErrorCodes {
                 .map(|err| with_code(err, ErrorCode::GraphqlValidationFailed))
                 .collect()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::resolver_utils::EnumType;
+
+    use super::ErrorCode;
+
+    #[test]
+    fn the_schema_enum_spells_every_code_as_errors_carry_it() {
+        for item in ErrorCode::items() {
+            assert_eq!(item.name, item.value.as_str());
+        }
     }
 }

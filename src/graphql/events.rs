@@ -3,11 +3,11 @@ use async_graphql::{
     Context, Enum, ID, Object,
     connection::{Connection, Edge},
 };
-use chrono::{DateTime, Utc};
 
 use super::{
     caller::{Authenticated, Staff, principal},
     error::ApiError,
+    scalars::Timestamp,
     types::{User, load_user},
 };
 use crate::{
@@ -22,21 +22,37 @@ use crate::{
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(name = "SecurityEventKind", remote = "domain::SecurityEventKind")]
 pub enum Kind {
+    /// An account was created.
     Registered,
+    /// A sign-in opened a session (password, second step or passkey).
     LoginSucceeded,
+    /// A sign-in was refused (wrong password, unknown account, disabled, passkey refused).
     LoginFailed,
+    /// Too many failures locked the account.
     AccountLocked,
+    /// Staff lifted a lockout.
     AccountUnlocked,
+    /// A refresh token was traded for a new pair.
     TokenRefreshed,
+    /// A rotated refresh token came back: its session was ended.
     RefreshTokenReused,
+    /// A session was ended by its owner or staff.
     SessionRevoked,
+    /// The current session was ended with `logout`.
     LoggedOut,
+    /// Every session was ended with `logoutAll`.
     LoggedOutAll,
+    /// A reset link was asked for.
     PasswordResetRequested,
+    /// A reset link set a new password.
     PasswordResetCompleted,
+    /// The password was changed with `changePassword`.
     PasswordChanged,
+    /// A verification link was sent.
     EmailVerificationSent,
+    /// The email address was verified.
     EmailVerified,
+    /// A client went past a rate limit (at most one entry per client IP and operation a minute).
     RateLimited,
     /// Two-step sign-in (TOTP) was turned on.
     MfaEnabled,
@@ -55,22 +71,28 @@ pub enum Kind {
 /// One entry of the security trail.
 pub struct SecurityEvent(security_event::Model);
 
+/// One entry of the security trail: what happened, when, from where.
 #[Object]
 impl SecurityEvent {
+    /// The entry's id; ids grow with time.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// What happened.
     async fn kind(&self) -> Result<Kind, ApiError> {
         domain::SecurityEventKind::parse(&self.0.kind)
             .map(Kind::from)
             .ok_or_else(ApiError::internal)
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    /// When it happened.
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
+    /// The client IP of the request that caused it, if any.
     async fn ip_address(&self) -> Option<&str> {
         self.0.ip_address.as_deref()
     }
+    /// The `User-Agent` of that request, if any.
     async fn user_agent(&self) -> Option<&str> {
         self.0.user_agent.as_deref()
     }
@@ -109,8 +131,8 @@ impl EventQuery {
     async fn security_events(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default_with = "Some(20)")] first: Option<i32>,
-        after: Option<String>,
+        #[graphql(default_with = "Some(20)", desc = "How many, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
     ) -> Result<SecurityEventConnection, ApiError> {
         let me = principal(ctx).await?;
         let first = first.unwrap_or(20);
@@ -126,10 +148,10 @@ impl EventQuery {
     async fn auth_events(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default_with = "Some(50)")] first: Option<i32>,
-        after: Option<String>,
-        user_id: Option<ID>,
-        kind: Option<Kind>,
+        #[graphql(default_with = "Some(50)", desc = "How many, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Only this account's entries.")] user_id: Option<ID>,
+        #[graphql(desc = "Only entries of this kind.")] kind: Option<Kind>,
     ) -> Result<SecurityEventConnection, ApiError> {
         let first = first.unwrap_or(50);
         let user_id = user_id

@@ -136,6 +136,7 @@ impl MfaMutation {
     async fn complete_login(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The `mfaToken` of `MFA_REQUIRED`, and a code.")]
         input: CompleteLoginInput,
     ) -> Result<AuthPayload, ApiError> {
         let second_step = CompleteLogin {

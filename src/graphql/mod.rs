@@ -9,6 +9,7 @@ mod loaders;
 mod mfa;
 mod passkeys;
 mod recovery;
+mod scalars;
 mod sessions;
 mod staff;
 mod types;
@@ -21,6 +22,7 @@ use crate::{auth::AuthService, config::GraphqlSettings};
 use caller::Caller;
 use loaders::{ActiveSessionsLoader, MfaStatusLoader, PasskeysLoader, UserLoader};
 
+/// What can be read: the caller's account, sessions and trail; staff's views.
 #[derive(MergedObject, Default)]
 pub struct Query(
     account::AccountQuery,
@@ -29,6 +31,7 @@ pub struct Query(
     staff::StaffQuery,
 );
 
+/// Everything that signs in, changes or ends something.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     account::AccountMutation,
@@ -43,6 +46,7 @@ pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
 fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .register_output_type::<error::ErrorCode>()
         .extension(error::ContractErrorCodes)
 }
 

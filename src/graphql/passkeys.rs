@@ -1,10 +1,10 @@
 //! The passkey slice of the API: registering, signing in, listing and removing.
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 
 use super::{
     caller::{Authenticated, auth, caller, principal},
     error::ApiError,
+    scalars::Timestamp,
     types::AuthPayload,
 };
 use crate::{auth::FinishPasskey, entities::passkey};
@@ -13,6 +13,7 @@ use crate::{auth::FinishPasskey, entities::passkey};
 /// with `challengeId` within 5 minutes. Each challenge is answered once.
 #[derive(SimpleObject)]
 pub struct PasskeyChallenge {
+    /// Send it back with the browser's answer.
     pub challenge_id: ID,
     /// JSON of `{"publicKey": {…}}`: pass `publicKey` to
     /// `PublicKeyCredential.parseCreationOptionsFromJSON` (registration) or
@@ -55,11 +56,12 @@ impl From<FinishPasskeyInput> for FinishPasskey {
     }
 }
 
-/// A passkey of the account: it signs in without a password.
 pub struct Passkey(pub passkey::Model);
 
+/// A passkey of the account: it signs in without a password.
 #[Object]
 impl Passkey {
+    /// A UUID, for `removePasskey`.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -67,12 +69,13 @@ impl Passkey {
     async fn name(&self) -> Option<&str> {
         self.0.name.as_deref()
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    /// When it was registered.
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
     /// The last sign-in with it; null before the first.
-    async fn last_used_at(&self) -> Option<DateTime<Utc>> {
-        self.0.last_used_at
+    async fn last_used_at(&self) -> Option<Timestamp> {
+        self.0.last_used_at.map(Timestamp)
     }
 }
 
@@ -108,7 +111,7 @@ impl PasskeyMutation {
     async fn finish_passkey_registration(
         &self,
         ctx: &Context<'_>,
-        input: FinishPasskeyInput,
+        #[graphql(desc = "The challenge and the browser's answer.")] input: FinishPasskeyInput,
     ) -> Result<Passkey, ApiError> {
         let me = principal(ctx).await?;
         let stored = auth(ctx)
@@ -153,7 +156,7 @@ impl PasskeyMutation {
     async fn finish_passkey_login(
         &self,
         ctx: &Context<'_>,
-        input: FinishPasskeyInput,
+        #[graphql(desc = "The challenge and the browser's answer.")] input: FinishPasskeyInput,
     ) -> Result<AuthPayload, ApiError> {
         Ok(auth(ctx)
             .finish_passkey_login(input.into(), caller(ctx).client())

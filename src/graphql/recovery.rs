@@ -14,7 +14,9 @@ use crate::auth::ResetPassword;
 pub struct ConfirmPasswordResetInput {
     /// The `token` parameter of the emailed link.
     pub token: String,
+    /// The new password, under the same policy as `register`'s.
     pub new_password: String,
+    /// The new password again (`PASSWORD_MISMATCH` otherwise).
     pub new_password_confirm: String,
 }
 
@@ -29,7 +31,7 @@ impl RecoveryMutation {
     async fn request_password_reset(
         &self,
         ctx: &Context<'_>,
-        email: String,
+        #[graphql(desc = "The account's email address.")] email: String,
     ) -> Result<bool, ApiError> {
         auth(ctx)
             .request_password_reset(&email, caller(ctx).client())
@@ -44,6 +46,7 @@ impl RecoveryMutation {
     async fn confirm_password_reset(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The link's token and the new password.")]
         input: ConfirmPasswordResetInput,
     ) -> Result<bool, ApiError> {
         let reset = ResetPassword {
@@ -59,7 +62,11 @@ impl RecoveryMutation {
 
     /// Marks the account's email address as verified with the token of a verification
     /// link (valid for 48 hours, once). `INVALID_TOKEN` otherwise.
-    async fn verify_email(&self, ctx: &Context<'_>, token: String) -> Result<User, ApiError> {
+    async fn verify_email(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The `token` parameter of the emailed link.")] token: String,
+    ) -> Result<User, ApiError> {
         Ok(User(
             auth(ctx).verify_email(&token, caller(ctx).client()).await?,
         ))

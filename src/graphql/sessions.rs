@@ -51,7 +51,11 @@ impl SessionMutation {
 
     /// Ends one of the caller's own sessions. Any other id answers `NOT_FOUND`.
     #[graphql(guard = "Authenticated")]
-    async fn revoke_session(&self, ctx: &Context<'_>, id: ID) -> Result<Session, ApiError> {
+    async fn revoke_session(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "`Session.id`.")] id: ID,
+    ) -> Result<Session, ApiError> {
         let me = principal(ctx).await?;
         let session = ctx
             .data_unchecked::<AuthService>()

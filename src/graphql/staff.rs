@@ -23,9 +23,9 @@ impl StaffQuery {
     async fn users(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default_with = "Some(20)")] first: Option<i32>,
-        after: Option<String>,
-        search: Option<String>,
+        #[graphql(default_with = "Some(20)", desc = "How many, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Part of a username or email, any case.")] search: Option<String>,
     ) -> Result<UserConnection, ApiError> {
         let page = ctx
             .data_unchecked::<AuthService>()
@@ -42,7 +42,11 @@ impl StaffQuery {
 
     /// An account by id, or null. **Staff only.**
     #[graphql(guard = "Staff")]
-    async fn user(&self, ctx: &Context<'_>, id: ID) -> Result<Option<User>, ApiError> {
+    async fn user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The account's id.")] id: ID,
+    ) -> Result<Option<User>, ApiError> {
         Ok(ctx
             .data_unchecked::<AuthService>()
             .find_user(&id)
@@ -58,7 +62,11 @@ pub struct StaffMutation;
 impl StaffMutation {
     /// Lifts a lockout and clears the failure count. **Staff only.**
     #[graphql(guard = "Staff")]
-    async fn unlock_user(&self, ctx: &Context<'_>, id: ID) -> Result<User, ApiError> {
+    async fn unlock_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The account's id.")] id: ID,
+    ) -> Result<User, ApiError> {
         let staff = principal(ctx).await?;
         let user = ctx
             .data_unchecked::<AuthService>()
@@ -69,7 +77,11 @@ impl StaffMutation {
 
     /// Ends every session of an account; returns how many ended. **Staff only.**
     #[graphql(guard = "Staff")]
-    async fn revoke_user_sessions(&self, ctx: &Context<'_>, id: ID) -> Result<i32, ApiError> {
+    async fn revoke_user_sessions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The account's id.")] id: ID,
+    ) -> Result<i32, ApiError> {
         let staff = principal(ctx).await?;
         let ended = ctx
             .data_unchecked::<AuthService>()

@@ -1,13 +1,14 @@
 //! Output types. They wrap entity rows and choose what to show; an entity itself is
 //! never exposed, so a new column never becomes public API by accident.
 use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject, dataloader::DataLoader};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 
 use super::{
     caller::{Caller, auth, principal},
     error::ApiError,
     loaders::{ActiveSessionsLoader, MfaStatusLoader, PasskeysLoader, UserLoader},
     passkeys::Passkey,
+    scalars::Timestamp,
 };
 use crate::{
     auth::{MfaStatus, SignedIn},
@@ -18,26 +19,34 @@ use crate::{
 /// An account. Only the user themself and staff can see one.
 pub struct User(pub user::Model);
 
+/// An account. Only the user themself and staff can see one.
 #[Object]
 impl User {
+    /// A UUID.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// As registered (its case kept); unique whatever the case.
     async fn username(&self) -> &str {
         &self.0.username
     }
+    /// Where mail goes; unique whatever the case.
     async fn email(&self) -> &str {
         &self.0.email
     }
+    /// Whether the email address was verified with an emailed link.
     async fn email_verified(&self) -> bool {
         self.0.email_verified
     }
+    /// Whether a phone number was verified (imported accounts only, for now).
     async fn phone_verified(&self) -> bool {
         self.0.phone_verified
     }
+    /// Staff may use the staff-only fields.
     async fn is_staff(&self) -> bool {
         self.0.is_staff
     }
+    /// False for a deactivated account: it cannot sign in.
     async fn is_active(&self) -> bool {
         self.0.is_active
     }
@@ -49,30 +58,40 @@ impl User {
     async fn timezone(&self) -> &str {
         &self.0.timezone
     }
+    /// Whether the user wants email notifications.
     async fn email_notifications(&self) -> bool {
         self.0.email_notifications
     }
+    /// Whether the user wants SMS notifications.
     async fn sms_notifications(&self) -> bool {
         self.0.sms_notifications
     }
+    /// Whether the user wants push notifications.
     async fn push_notifications(&self) -> bool {
         self.0.push_notifications
     }
-    async fn date_joined(&self) -> DateTime<Utc> {
-        self.0.date_joined
+    /// When the account was created.
+    async fn date_joined(&self) -> Timestamp {
+        self.0.date_joined.into()
     }
-    async fn last_login(&self) -> Option<DateTime<Utc>> {
-        self.0.last_login
+    /// The latest sign-in; null before the first.
+    async fn last_login(&self) -> Option<Timestamp> {
+        self.0.last_login.map(Timestamp)
     }
+    /// The client IP of the latest sign-in.
     async fn last_login_ip(&self) -> Option<&str> {
         self.0.last_login_ip.as_deref()
     }
-    async fn password_changed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.password_changed_at
+    /// The latest change or reset of the password.
+    async fn password_changed_at(&self) -> Option<Timestamp> {
+        self.0.password_changed_at.map(Timestamp)
     }
     /// Set while the account is locked after too many failed sign-ins.
-    async fn locked_until(&self) -> Option<DateTime<Utc>> {
-        self.0.locked_until.filter(|until| *until > Utc::now())
+    async fn locked_until(&self) -> Option<Timestamp> {
+        self.0
+            .locked_until
+            .filter(|until| *until > Utc::now())
+            .map(Timestamp)
     }
     /// Whether two-step sign-in (TOTP) is on: `login` then answers `MFA_REQUIRED`.
     async fn mfa_enabled(&self, ctx: &Context<'_>) -> Result<bool, ApiError> {
@@ -173,8 +192,10 @@ impl From<session::Model> for Session {
     }
 }
 
+/// One sign-in on one device, alive until it expires or is ended.
 #[Object]
 impl Session {
+    /// A UUID; the `sid` claim of its access tokens.
     async fn id(&self) -> ID {
         ID(self.row.id.to_string())
     }
@@ -186,9 +207,11 @@ impl Session {
     async fn device_name(&self) -> Option<String> {
         self.row.user_agent.as_deref().and_then(device_name)
     }
+    /// The `User-Agent` of the sign-in (at most 512 characters).
     async fn user_agent(&self) -> Option<&str> {
         self.row.user_agent.as_deref()
     }
+    /// The client IP of the sign-in (behind `TRUSTED_PROXIES`, the forwarded one).
     async fn ip_address(&self) -> Option<&str> {
         self.row.ip_address.as_deref()
     }
@@ -201,16 +224,20 @@ impl Session {
             city: place.city,
         })
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.row.created_at
+    /// The sign-in.
+    async fn created_at(&self) -> Timestamp {
+        self.row.created_at.into()
     }
     /// The sign-in or the latest refresh.
-    async fn last_used_at(&self) -> DateTime<Utc> {
-        self.row.last_used_at
+    async fn last_used_at(&self) -> Timestamp {
+        self.row.last_used_at.into()
     }
-    async fn expires_at(&self) -> DateTime<Utc> {
-        self.row.expires_at
+    /// When it ends unless refreshed first (each refresh moves it, never past
+    /// `SESSION_MAX_TTL` from the sign-in).
+    async fn expires_at(&self) -> Timestamp {
+        self.row.expires_at.into()
     }
+    /// Neither ended nor expired.
     async fn is_active(&self) -> bool {
         self.row.revoked_at.is_none() && self.row.expires_at > Utc::now()
     }
@@ -220,15 +247,20 @@ impl Session {
             ctx.data_unchecked::<Caller>().current_session() == Some(SessionId::from(self.row.id))
         })
     }
+    /// The account signed in.
     async fn user(&self, ctx: &Context<'_>) -> Result<User, ApiError> {
         load_user(ctx, self.row.user_id).await
     }
 }
 
+/// Where an IP address is, by the geo-IP database.
 #[derive(SimpleObject)]
 pub struct GeoLocation {
+    /// ISO 3166-1 alpha-2, e.g. "DZ".
     pub country_code: Option<String>,
+    /// The country's English name.
     pub country: Option<String>,
+    /// The city's English name, when the database knows it.
     pub city: Option<String>,
 }
 
@@ -242,9 +274,10 @@ pub struct AuthPayload {
     pub refresh_token: String,
     /// Always "Bearer".
     pub token_type: String,
-    pub access_token_expires_at: DateTime<Utc>,
+    /// When the access token stops working: refresh before then.
+    pub access_token_expires_at: Timestamp,
     /// When the session ends unless refreshed.
-    pub refresh_token_expires_at: DateTime<Utc>,
+    pub refresh_token_expires_at: Timestamp,
     #[graphql(skip)]
     user_id: UserId,
     #[graphql(skip)]
@@ -253,6 +286,7 @@ pub struct AuthPayload {
 
 #[ComplexObject]
 impl AuthPayload {
+    /// The account signed in.
     async fn user(&self, ctx: &Context<'_>) -> Result<User, ApiError> {
         load_user(ctx, self.user_id.as_uuid()).await
     }
@@ -271,8 +305,8 @@ impl From<SignedIn> for AuthPayload {
             access_token: s.access_token,
             refresh_token: s.refresh_token,
             token_type: "Bearer".into(),
-            access_token_expires_at: s.access_token_expires_at,
-            refresh_token_expires_at: s.session.expires_at,
+            access_token_expires_at: s.access_token_expires_at.into(),
+            refresh_token_expires_at: s.session.expires_at.into(),
             user_id: s.user_id,
             session: s.session,
         }
