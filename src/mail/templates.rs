@@ -35,22 +35,27 @@ impl MailLanguage {
     }
 }
 
-/// A message to render. Links carry tokens, so they are held as secrets.
+/// A message to render, one variant per `MailKind` it renders (the second-factor
+/// notices share one). Links carry tokens, so they are held as secrets.
 pub enum Template<'a> {
-    VerifyEmail {
+    /// The link that verifies the email address.
+    EmailVerification {
         username: &'a str,
         link: SecretString,
         valid_for: Duration,
     },
-    ResetPassword {
+    /// The link that sets a new password.
+    PasswordReset {
         username: &'a str,
         link: SecretString,
         valid_for: Duration,
     },
+    /// The notice that the password was changed.
     PasswordChanged {
         username: &'a str,
     },
-    PasswordReset {
+    /// The notice that a reset link set a new password.
+    PasswordResetCompleted {
         username: &'a str,
     },
     /// A sign-in from a device and country the account had not used before.
@@ -109,7 +114,7 @@ fn parts<'a>(template: &'a Template<'_>, language: MailLanguage) -> Parts<'a> {
             second_factor::parts(*notice, greeting(username), language)
         }
         (
-            Template::VerifyEmail {
+            Template::EmailVerification {
                 username,
                 link,
                 valid_for,
@@ -126,7 +131,7 @@ fn parts<'a>(template: &'a Template<'_>, language: MailLanguage) -> Parts<'a> {
             ],
         },
         (
-            Template::VerifyEmail {
+            Template::EmailVerification {
                 username,
                 link,
                 valid_for,
@@ -143,7 +148,7 @@ fn parts<'a>(template: &'a Template<'_>, language: MailLanguage) -> Parts<'a> {
             ],
         },
         (
-            Template::ResetPassword {
+            Template::PasswordReset {
                 username,
                 link,
                 valid_for,
@@ -169,7 +174,7 @@ fn parts<'a>(template: &'a Template<'_>, language: MailLanguage) -> Parts<'a> {
             ],
         },
         (
-            Template::ResetPassword {
+            Template::PasswordReset {
                 username,
                 link,
                 valid_for,
@@ -209,7 +214,7 @@ fn parts<'a>(template: &'a Template<'_>, language: MailLanguage) -> Parts<'a> {
             action: None,
             closing: vec!["If this was not you, reset your password right away.".into()],
         },
-        (Template::PasswordReset { username }, Fr) => Parts {
+        (Template::PasswordResetCompleted { username }, Fr) => Parts {
             subject: "Votre mot de passe a été réinitialisé",
             greeting: greeting(username),
             paragraphs: vec![
@@ -272,7 +277,7 @@ fn parts<'a>(template: &'a Template<'_>, language: MailLanguage) -> Parts<'a> {
                     .into(),
             ],
         },
-        (Template::PasswordReset { username }, En) => Parts {
+        (Template::PasswordResetCompleted { username }, En) => Parts {
             subject: "Your password was reset",
             greeting: greeting(username),
             paragraphs: vec![
@@ -399,7 +404,7 @@ mod tests {
 
     #[test]
     fn links_and_lifetimes_appear_in_both_parts_and_languages() {
-        let template = |valid_for| Template::ResetPassword {
+        let template = |valid_for| Template::PasswordReset {
             username: "amina",
             link: SecretString::from("https://auth.test/reset-password?token=abc"),
             valid_for,

@@ -188,13 +188,13 @@ impl OutboxWorker {
                 ));
                 let valid_for = lifetime(token.created_at, token.expires_at);
                 if purpose == TokenPurpose::PasswordReset {
-                    Template::ResetPassword {
+                    Template::PasswordReset {
                         username,
                         link,
                         valid_for,
                     }
                 } else {
-                    Template::VerifyEmail {
+                    Template::EmailVerification {
                         username,
                         link,
                         valid_for,
@@ -202,7 +202,7 @@ impl OutboxWorker {
                 }
             }
             MailKind::PasswordChanged => Template::PasswordChanged { username },
-            MailKind::PasswordResetCompleted => Template::PasswordReset { username },
+            MailKind::PasswordResetCompleted => Template::PasswordResetCompleted { username },
             MailKind::MfaEnabled
             | MailKind::MfaDisabled
             | MailKind::RecoveryCodeUsed
