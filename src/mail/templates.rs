@@ -51,13 +51,9 @@ pub enum Template<'a> {
         valid_for: Duration,
     },
     /// The notice that the password was changed.
-    PasswordChanged {
-        username: &'a str,
-    },
+    PasswordChanged { username: &'a str },
     /// The notice that a reset link set a new password.
-    PasswordResetCompleted {
-        username: &'a str,
-    },
+    PasswordResetCompleted { username: &'a str },
     /// A sign-in from a device and country the account had not used before.
     NewSignIn {
         username: &'a str,
