@@ -142,17 +142,33 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// The error as a GraphQL response carries it, `locations` pointing at `pos` when it
+    /// is about one place in the document. Every error shape the API answers — from a
+    /// resolver, the document checks, or the HTTP layer before GraphQL runs — is built
+    /// here.
+    pub fn into_server_error(self, pos: Option<async_graphql::Pos>) -> ServerError {
+        let mut err = ServerError::new(self.message, pos);
+        err.extensions = Some(extension_values(self.code, self.extensions));
+        err
+    }
+}
+
+fn extension_values(code: ErrorCode, rest: Vec<(&'static str, Value)>) -> ErrorExtensionValues {
+    let mut extensions = ErrorExtensionValues::default();
+    extensions.set("code", code.as_str());
+    for (name, value) in rest {
+        extensions.set(name, value);
+    }
+    extensions
+}
+
 impl From<ApiError> for async_graphql::Error {
     fn from(err: ApiError) -> Self {
-        let mut extensions = ErrorExtensionValues::default();
-        extensions.set("code", err.code.as_str());
-        for (name, value) in err.extensions {
-            extensions.set(name, value);
-        }
         async_graphql::Error {
             message: err.message,
             source: None,
-            extensions: Some(extensions),
+            extensions: Some(extension_values(err.code, err.extensions)),
         }
     }
 }

@@ -18,7 +18,7 @@ use async_graphql::{
     parser::types::{Directive, ExecutableDocument, Field, Selection, SelectionSet},
 };
 
-use super::error::ErrorCode;
+use super::error::{ApiError, ErrorCode};
 use crate::config::GraphqlSettings;
 
 /// How deep selections may nest, counting fragment spreads and inline fragments as
@@ -558,11 +558,7 @@ impl Extension for QueryLimits {
 }
 
 fn refused(refusal: Refusal) -> ServerError {
-    let mut err = ServerError::new(refusal.message, refusal.pos);
-    err.extensions
-        .get_or_insert_with(Default::default)
-        .set("code", refusal.code.as_str());
-    err
+    ApiError::new(refusal.code, refusal.message).into_server_error(refusal.pos)
 }
 
 #[cfg(test)]

@@ -16,7 +16,11 @@ use axum::{
 use serde_json::json;
 
 use super::{AppState, bearer_token, client_ip::client_info, graphiql};
-use crate::graphql::{caller::Caller, error::ErrorCode, with_request_data};
+use crate::graphql::{
+    caller::Caller,
+    error::{ApiError, ErrorCode},
+    with_request_data,
+};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
@@ -214,9 +218,8 @@ fn missing_query() -> Response {
     )
 }
 
-/// An error answered before GraphQL runs, in the GraphQL response shape.
+/// An error answered before GraphQL runs, in the GraphQL response shape (no `data`).
 fn refusal(status: StatusCode, code: ErrorCode, message: &str) -> Response {
-    let body =
-        json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] });
-    (status, axum::Json(body)).into_response()
+    let error = ApiError::new(code, message).into_server_error(None);
+    (status, axum::Json(json!({ "errors": [error] }))).into_response()
 }
