@@ -143,7 +143,7 @@ impl AuthService {
             return Err(AuthError::InvalidToken);
         }
         store::users::set_password(&txn, user_id, password_hash, Replacing::Any, now).await?;
-        store::users::unlock(&txn, user_id).await?;
+        store::lockout::unlock_user(&txn, user_id).await?;
         let ended = store::sessions::revoke_all_for_user(
             &txn,
             user_id,

@@ -3,7 +3,7 @@
 //! other replicas — can never get more than the threshold of checks before the lock.
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, UpdateMany,
     prelude::Expr,
     sea_query::{Condition, ExprTrait, IntoColumnRef, OnConflict},
 };
@@ -188,16 +188,22 @@ pub async fn forget_identifiers(
 
 /// Clears an account's lock and its failure count.
 pub async fn unlock_user(db: &impl ConnectionTrait, id: UserId) -> Result<(), DbErr> {
-    Users::update_many()
+    cleared(Users::update_many())
+        .filter(user::Column::Id.eq(id.as_uuid()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// `update` also clears the lock and the failure count: for statements of other
+/// modules that must do it atomically with their own change (a sign-in recorded).
+pub(super) fn cleared(update: UpdateMany<Users>) -> UpdateMany<Users> {
+    update
         .col_expr(user::Column::FailedLoginCount, Expr::val(0))
         .col_expr(
             user::Column::LockedUntil,
             Expr::val(Option::<DateTime<Utc>>::None),
         )
-        .filter(user::Column::Id.eq(id.as_uuid()))
-        .exec(db)
-        .await?;
-    Ok(())
 }
 
 /// Gives back the attempt a right password counted when the sign-in goes on to a

@@ -175,12 +175,7 @@ pub async fn record_login(
     ip: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let result = Users::update_many()
-        .col_expr(user::Column::FailedLoginCount, Expr::val(0))
-        .col_expr(
-            user::Column::LockedUntil,
-            Expr::val(Option::<DateTime<Utc>>::None),
-        )
+    let result = super::lockout::cleared(Users::update_many())
         .col_expr(user::Column::LastLogin, Expr::val(Some(now)))
         .col_expr(user::Column::LastLoginIp, Expr::val(ip))
         .filter(user::Column::Id.eq(id.as_uuid()))
@@ -266,20 +261,6 @@ pub async fn set_password(
     }
     let rows = update.exec_with_returning(db).await?;
     Ok(rows.into_iter().next().map(|row| row.credential_epoch))
-}
-
-/// Ends a lockout and starts the failure count over.
-pub async fn unlock(db: &impl ConnectionTrait, id: UserId) -> Result<(), DbErr> {
-    Users::update_many()
-        .col_expr(user::Column::FailedLoginCount, Expr::val(0))
-        .col_expr(
-            user::Column::LockedUntil,
-            Expr::val(Option::<DateTime<Utc>>::None),
-        )
-        .filter(user::Column::Id.eq(id.as_uuid()))
-        .exec(db)
-        .await?;
-    Ok(())
 }
 
 pub async fn mark_email_verified(db: &impl ConnectionTrait, id: UserId) -> Result<(), DbErr> {
