@@ -7,9 +7,10 @@ use serde_json::json;
 use super::{
     AuthError, AuthService, ClientInfo, Principal, SignedIn,
     audit::About,
+    new_password::confirmed_new_password,
+    notices::queue_notice,
     now,
     rate_limit::Operation,
-    recovery::queue_notice,
     sign_in::{SignInDevice, device_of},
 };
 use crate::{
@@ -42,24 +43,6 @@ pub struct ChangePassword {
     pub new_password: String,
     pub new_password_confirm: String,
     pub revoke_other_sessions: bool,
-}
-
-/// A new password and its confirmation, checked in the contract's order: the two must
-/// agree before anything is used up, then the policy decides, an over-long password
-/// included (`TOO_LONG`, never hashed).
-pub(super) fn confirmed_new_password(
-    password: String,
-    confirm: String,
-    field: &'static str,
-    username: &Username,
-    email: &EmailAddress,
-) -> Result<NewPassword, AuthError> {
-    if password != confirm {
-        return Err(AuthError::PasswordMismatch);
-    }
-    NewPassword::check_length(&password).map_err(AuthError::WeakPassword)?;
-    let password = Password::parse(password, field)?;
-    NewPassword::parse(password, username, email).map_err(AuthError::WeakPassword)
 }
 
 fn optional<T>(
@@ -244,7 +227,7 @@ impl AuthService {
         // Signed in afresh the way the session it replaces was.
         let amr = AuthMethods::parse(&current_session.amr);
         let signed_in = self.start_session(&txn, &user, device, amr, now).await?;
-        queue_notice(&txn, &user, MailKind::PasswordChanged, now).await?;
+        queue_notice(&txn, &user, MailKind::PasswordChanged, None).await?;
         txn.commit().await?;
         self.wake_mail_worker();
         let about = About {

@@ -2,9 +2,9 @@
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{AuthError, AuthService, ClientInfo, Principal, now, sign_in::printable};
+use super::{AuthError, AuthService, ClientInfo, Principal, now};
 use crate::{
-    domain::{InvalidInput, SecurityEventKind},
+    domain::{InvalidInput, SecurityEventKind, printable},
     entities::security_event,
     store::events::{self, ChainReport, EventFilter, NewEvent},
 };

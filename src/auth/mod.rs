@@ -8,6 +8,8 @@ mod error;
 mod introspection;
 mod maintenance;
 mod mfa;
+mod new_password;
+mod notices;
 pub mod password;
 mod password_check;
 pub mod rate_limit;

@@ -12,8 +12,9 @@ use tracing::{Instrument as _, instrument};
 use serde_json::json;
 
 use super::{
-    AuthError, AuthService, ClientInfo, Principal, account::confirmed_new_password, audit::About,
-    now, rate_limit::Operation, to_chrono, tokens::OneTimeTokens,
+    AuthError, AuthService, ClientInfo, Principal, audit::About,
+    new_password::confirmed_new_password, notices::queue_notice, now, rate_limit::Operation,
+    to_chrono, tokens::OneTimeTokens,
 };
 use crate::{
     domain::{EmailAddress, LoginIdentifier, SecurityEventKind, UserId, Username},
@@ -152,7 +153,7 @@ impl AuthService {
             now,
         )
         .await?;
-        queue_notice(&txn, &user, MailKind::PasswordResetCompleted, now).await?;
+        queue_notice(&txn, &user, MailKind::PasswordResetCompleted, None).await?;
         txn.commit().await?;
         self.wake_mail_worker();
         let completed = About {
@@ -318,27 +319,4 @@ impl AuthService {
         .await?;
         Ok(())
     }
-}
-
-/// Queues a notice without a link (password changed or reset) in the caller's
-/// transaction. Sent whatever the notification preferences: it is about security.
-pub(super) async fn queue_notice(
-    txn: &impl ConnectionTrait,
-    user: &user::Model,
-    kind: MailKind,
-    now: DateTime<Utc>,
-) -> Result<(), AuthError> {
-    store::outbox::queue(
-        txn,
-        NewMail {
-            kind,
-            user_id: UserId::from(user.id),
-            recipient: user.email.clone(),
-            token_id: None,
-            detail: None,
-        },
-        now,
-    )
-    .await?;
-    Ok(())
 }

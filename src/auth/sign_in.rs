@@ -17,6 +17,7 @@ use super::{
 use crate::{
     domain::{
         AuthMethods, LoginIdentifier, Password, SecurityEventKind, SessionId, UserId, device_name,
+        printable,
     },
     entities::{session, user},
     store::{
@@ -69,16 +70,6 @@ pub(super) fn device_of(input: Option<String>, client: &ClientInfo) -> Option<St
         .or_else(|| client.device_fingerprint.clone())
         .map(|f| printable(&f, 255))
         .filter(|f| !f.is_empty())
-}
-
-/// `text` without control characters, trimmed, at most `max_chars` long.
-pub(super) fn printable(text: &str, max_chars: usize) -> String {
-    text.chars()
-        .filter(|c| !c.is_control())
-        .take(max_chars)
-        .collect::<String>()
-        .trim()
-        .to_owned()
 }
 
 impl AuthService {

@@ -2,9 +2,9 @@
 //! who is staff; these flows only act, and leave a trail naming who acted.
 use serde_json::json;
 
-use super::{AuthError, AuthService, ClientInfo, Principal, audit::About, now, sign_in::printable};
+use super::{AuthError, AuthService, ClientInfo, Principal, audit::About, now};
 use crate::{
-    domain::{InvalidInput, SecurityEventKind, UserId},
+    domain::{InvalidInput, SecurityEventKind, UserId, printable},
     entities::user,
     store::{self, sessions::RevokeReason},
 };

@@ -19,6 +19,17 @@ pub use preferences::{Language, Timezone};
 pub use second_factor::{AuthMethods, MfaMethod, RecoveryCode, SecondFactorCode, TotpCode};
 pub use username::Username;
 
+/// `text` without control characters, trimmed, at most `max_chars` long: what is kept
+/// of free text a client sends (user agents, fingerprints, searches).
+pub fn printable(text: &str, max_chars: usize) -> String {
+    text.chars()
+        .filter(|c| !c.is_control())
+        .take(max_chars)
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
 /// Bytes written down as lower-case hex: how digests, kids and keys are stored and shown.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

@@ -3,7 +3,7 @@
 //! Every change runs in a transaction that first takes the account's row lock, so an
 //! enrolment, a new set of codes and a removal of the same account happen one after
 //! the other on every backend: no set of codes outlives the factor it belongs to.
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::TransactionTrait;
 use secrecy::SecretString;
 use serde_json::json;
 use tracing::instrument;
@@ -11,15 +11,12 @@ use tracing::instrument;
 use super::totp;
 use crate::{
     auth::{
-        AuthError, AuthService, ClientInfo, Principal, SecondFactorRefusal, audit::About, now,
-        rate_limit::Operation,
+        AuthError, AuthService, ClientInfo, Principal, SecondFactorRefusal, audit::About,
+        notices::queue_notice, now, rate_limit::Operation,
     },
     domain::{InvalidInput, Password, RecoveryCode, SecurityEventKind, TotpCode, UserId},
     entities::user,
-    store::{
-        self,
-        outbox::{MailKind, NewMail},
-    },
+    store::{self, outbox::MailKind},
 };
 
 /// What an authenticator app is set up with. Both hold the secret: show them to the
@@ -114,7 +111,7 @@ impl AuthService {
             });
         }
         store::second_factors::replace_recovery_codes(&txn, user_id, hashes, now).await?;
-        queue_mfa_notice(&txn, &user, MailKind::MfaEnabled, None).await?;
+        queue_notice(&txn, &user, MailKind::MfaEnabled, None).await?;
         txn.commit().await?;
         self.wake_mail_worker();
         let about = principal.about(Some(principal.session_id.as_uuid()));
@@ -215,7 +212,7 @@ impl AuthService {
         store::mfa_challenges::end_all_for_user(&txn, user_id, now()).await?;
         if was_active {
             let detail = json!({ "byStaff": by_staff });
-            queue_mfa_notice(&txn, user, MailKind::MfaDisabled, Some(detail)).await?;
+            queue_notice(&txn, user, MailKind::MfaDisabled, Some(detail)).await?;
         }
         txn.commit().await?;
         if was_active {
@@ -241,23 +238,4 @@ impl AuthService {
         let generator = totp::generator(secret, &self.policy().mfa.totp_issuer, &user.username)?;
         Ok(totp::matching_step(&generator, code, now))
     }
-}
-
-/// Queues a second-factor notice in the caller's transaction. Sent whatever the
-/// notification preferences: it is about the account's protection.
-pub(super) async fn queue_mfa_notice(
-    txn: &impl ConnectionTrait,
-    user: &user::Model,
-    kind: MailKind,
-    detail: Option<serde_json::Value>,
-) -> Result<(), AuthError> {
-    let mail = NewMail {
-        kind,
-        user_id: UserId::from(user.id),
-        recipient: user.email.clone(),
-        token_id: None,
-        detail,
-    };
-    store::outbox::queue(txn, mail, now()).await?;
-    Ok(())
 }

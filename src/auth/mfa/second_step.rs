@@ -15,19 +15,13 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use tracing::instrument;
 
-use super::enrollment::queue_mfa_notice;
 use crate::{
     auth::{
-        AuthError, AuthService, ClientInfo, MfaChallenge, SignedIn,
-        audit::About,
-        now,
-        password_check::PasswordAccepted,
-        rate_limit::Operation,
-        sign_in::{SignInDevice, printable},
-        to_chrono,
-        tokens::OneTimeTokens,
+        AuthError, AuthService, ClientInfo, MfaChallenge, SignedIn, audit::About,
+        notices::queue_notice, now, password_check::PasswordAccepted, rate_limit::Operation,
+        sign_in::SignInDevice, to_chrono, tokens::OneTimeTokens,
     },
-    domain::{AuthMethods, MfaMethod, SecondFactorCode, SecurityEventKind, UserId},
+    domain::{AuthMethods, MfaMethod, SecondFactorCode, SecurityEventKind, UserId, printable},
     entities::{mfa_challenge, totp_factor, user},
     store::{self, mfa_challenges::NewChallenge, outbox::MailKind},
 };
@@ -247,7 +241,7 @@ impl AuthService {
             Proof::RecoveryCode(_) => {
                 let left = store::second_factors::recovery_codes_left(&txn, user_id).await?;
                 let detail = json!({ "codesLeft": left });
-                queue_mfa_notice(&txn, user, MailKind::RecoveryCodeUsed, Some(detail)).await?;
+                queue_notice(&txn, user, MailKind::RecoveryCodeUsed, Some(detail)).await?;
                 Some(left)
             }
         };

@@ -13,7 +13,7 @@ use super::{
 use crate::{
     auth::{
         AuthError, AuthService, ClientInfo, Principal, SecondFactorRefusal, audit::About,
-        mfa::enrollment::queue_mfa_notice, now, rate_limit::Operation,
+        notices::queue_notice, now, rate_limit::Operation,
     },
     domain::{InvalidInput, SecurityEventKind, device_name},
     entities::passkey,
@@ -134,7 +134,7 @@ impl AuthService {
             );
         };
         let detail = json!({ "name": name });
-        queue_mfa_notice(&txn, &user, MailKind::PasskeyAdded, Some(detail.clone())).await?;
+        queue_notice(&txn, &user, MailKind::PasskeyAdded, Some(detail.clone())).await?;
         txn.commit().await?;
         self.wake_mail_worker();
         let about = About {
@@ -168,7 +168,7 @@ impl AuthService {
         if !store::passkeys::delete(&txn, principal.user_id, id).await? {
             return Err(AuthError::NotFound);
         }
-        queue_mfa_notice(
+        queue_notice(
             &txn,
             &user,
             MailKind::PasskeyRemoved,
