@@ -41,6 +41,7 @@ pub use mfa::{
     TotpEnrollment,
 };
 pub use recovery::ResetPassword;
+pub use session_state::is_live as session_is_live;
 pub use sign_in::{Credentials, SignedIn};
 pub use staff::UserPage;
 

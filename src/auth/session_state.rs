@@ -1,5 +1,7 @@
-//! Whether a verified access token still works: the one rule `authenticate` (through
-//! the session cache) and introspection (straight from the database) both apply.
+//! Whether a session is alive, and whether a verified access token still works: the
+//! rules `authenticate` (through the session cache), introspection (straight from the
+//! database), `refresh` and `Session.isActive` all apply. The store's queries for live
+//! sessions say the same in SQL (`store::sessions::live_at`).
 use chrono::{DateTime, Utc};
 
 use super::tokens::VerifiedAccess;
@@ -7,6 +9,15 @@ use crate::{
     domain::UserId,
     entities::{session, user},
 };
+
+/// Whether `session` can still be used at `now`: neither ended nor expired.
+pub fn is_live(session: &session::Model, now: DateTime<Utc>) -> bool {
+    is_alive(session.revoked_at.is_some(), session.expires_at, now)
+}
+
+fn is_alive(revoked: bool, expires_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    !revoked && expires_at > now
+}
 
 /// What the rule needs of a session and its user.
 #[derive(Debug, Clone, Copy)]
@@ -37,7 +48,7 @@ impl SessionState {
     /// this session: it dies with its session, with its account, and with a password
     /// change.
     pub fn admits(&self, token: &VerifiedAccess, now: DateTime<Utc>) -> bool {
-        let is_alive = !self.revoked && self.expires_at > now;
+        let is_alive = is_alive(self.revoked, self.expires_at, now);
         // A password change moves the account's epoch on: tokens issued before it die,
         // those issued after work at once, whatever the clocks of the replicas say.
         let predates_password_change = token.credential_epoch != self.credential_epoch;

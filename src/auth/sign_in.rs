@@ -12,7 +12,7 @@ use super::{
     password::{self, HashScheme},
     password_check::PasswordCheck,
     rate_limit::Operation,
-    to_chrono,
+    session_state, to_chrono,
 };
 use crate::{
     domain::{
@@ -331,7 +331,7 @@ impl AuthService {
             let (session, user) = store::sessions::find_with_user(db, session_id)
                 .await?
                 .ok_or(AuthError::InvalidToken)?;
-            if session.revoked_at.is_some() || session.expires_at <= now || !user.is_active {
+            if !session_state::is_live(&session, now) || !user.is_active {
                 return Err(AuthError::InvalidToken);
             }
             let current = session.refresh_counter;

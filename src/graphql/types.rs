@@ -239,7 +239,7 @@ impl Session {
     }
     /// Neither ended nor expired.
     async fn is_active(&self) -> bool {
-        self.row.revoked_at.is_none() && self.row.expires_at > Utc::now()
+        crate::auth::session_is_live(&self.row, Utc::now())
     }
     /// True for the session of the token that asks.
     async fn current(&self, ctx: &Context<'_>) -> bool {

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, prelude::Expr,
+    QueryFilter, QueryOrder, QuerySelect, prelude::Expr, sea_query::Condition,
 };
 
 use crate::{
@@ -106,8 +106,7 @@ pub async fn active_for_users(
 ) -> Result<Vec<session::Model>, DbErr> {
     Sessions::find()
         .filter(session::Column::UserId.is_in(user_ids.iter().map(UserId::as_uuid)))
-        .filter(session::Column::RevokedAt.is_null())
-        .filter(session::Column::ExpiresAt.gt(now))
+        .filter(live_at(now))
         .order_by_desc(session::Column::LastUsedAt)
         .all(db)
         .await
@@ -149,7 +148,7 @@ pub async fn revoke_all_for_user(
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
     let mut update = revoke_where(session::Column::UserId.eq(user_id.as_uuid()), reason, now)
-        .filter(session::Column::ExpiresAt.gt(now));
+        .filter(live_at(now));
     if let Some(keep) = except {
         update = update.filter(session::Column::Id.ne(keep.as_uuid()));
     }
@@ -185,8 +184,7 @@ pub async fn trim_to(
         .select_only()
         .column(session::Column::Id)
         .filter(session::Column::UserId.eq(user_id.as_uuid()))
-        .filter(session::Column::RevokedAt.is_null())
-        .filter(session::Column::ExpiresAt.gt(now))
+        .filter(live_at(now))
         .order_by_desc(session::Column::LastUsedAt)
         .order_by_desc(session::Column::Id)
         .into_tuple::<uuid::Uuid>()
@@ -229,6 +227,13 @@ pub async fn rotate_refresh(
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
+}
+
+/// Sessions alive at `now`, in SQL: what `auth::session_state::is_live` says in Rust.
+fn live_at(now: DateTime<Utc>) -> Condition {
+    Condition::all()
+        .add(session::Column::RevokedAt.is_null())
+        .add(session::Column::ExpiresAt.gt(now))
 }
 
 fn revoke_where(
