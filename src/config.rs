@@ -32,7 +32,8 @@ pub enum LogFormat {
 pub struct Settings {
     pub app_env: AppEnv,
     /// `None`: an SQLite file in `data_dir`.
-    pub database_url: Option<String>,
+    /// May hold a password: never printed.
+    pub database_url: Option<SecretString>,
     /// Pooled database connections; by default 16 for PostgreSQL and 4 for SQLite,
     /// whose connections each run on a thread of their own.
     pub database_pool_size: Option<u32>,
@@ -48,13 +49,14 @@ pub struct Settings {
     pub audit_retention: Duration,
     pub rate_limits: RateLimitSettings,
     /// When set, `/metrics` asks for it as a bearer token.
-    pub metrics_token: Option<String>,
+    pub metrics_token: Option<SecretString>,
     /// When set, `POST /oauth/introspect` is on and asks for it as a bearer token.
     pub introspection_token: Option<SecretString>,
     /// A MaxMind-format `.mmdb` file; sessions get a location from it.
     pub geoip_db: Option<PathBuf>,
     /// Shared rate-limit counters for several replicas; in memory without it.
-    pub redis_url: Option<String>,
+    /// May hold a password: never printed.
+    pub redis_url: Option<SecretString>,
     /// Namespaces this deployment's keys in a shared Redis.
     pub redis_key_prefix: String,
     pub trusted_proxies: Vec<IpNet>,
@@ -481,7 +483,7 @@ impl Settings {
         let passkeys = PasskeySettings::load(&vars, &public_url)?;
         Ok(Self {
             app_env,
-            database_url: vars.raw("DATABASE_URL"),
+            database_url: vars.raw("DATABASE_URL").map(SecretString::from),
             database_pool_size: vars
                 .raw("DATABASE_POOL_SIZE")
                 .map(|_| vars.count_in("DATABASE_POOL_SIZE", "", 1..=1000))
@@ -559,10 +561,10 @@ impl Settings {
                 // Shorter than a /32, one limit would span several providers' customers.
                 ipv6_prefix_len: vars.count_in("RATE_LIMIT_IPV6_PREFIX", "64", 32..=128)?,
             },
-            metrics_token: vars.raw("METRICS_TOKEN"),
+            metrics_token: vars.raw("METRICS_TOKEN").map(SecretString::from),
             introspection_token: vars.raw("INTROSPECTION_TOKEN").map(SecretString::from),
             geoip_db: vars.raw("GEOIP_DB").map(PathBuf::from),
-            redis_url: vars.raw("REDIS_URL"),
+            redis_url: vars.raw("REDIS_URL").map(SecretString::from),
             redis_key_prefix: vars
                 .raw("REDIS_KEY_PREFIX")
                 .unwrap_or_else(|| "graphql-auth".into()),
@@ -648,9 +650,10 @@ impl Settings {
         self.database_pool_size.unwrap_or(default).max(1)
     }
 
+    /// The URL to connect to (it may hold a password: never log it).
     pub fn database_url(&self) -> String {
         match &self.database_url {
-            Some(url) => url.clone(),
+            Some(url) => url.expose_secret().to_owned(),
             None => format!(
                 "sqlite://{}?mode=rwc",
                 self.data_dir.join("graphql-auth.sqlite").display()
@@ -1184,6 +1187,22 @@ mod tests {
     }
 
     /// The variable a value is refused for.
+    #[test]
+    fn secrets_never_reach_a_debug_print() {
+        let s = settings(&[
+            ("DATABASE_URL", "postgres://app:hunter2-db@db.internal/auth"),
+            ("REDIS_URL", "redis://:hunter2-redis@cache.internal:6379"),
+            ("METRICS_TOKEN", "hunter2-metrics"),
+            ("INTROSPECTION_TOKEN", "hunter2-introspection"),
+            ("JWT_SECRET", "hunter2-jwt-0123456789abcdef0123456789"),
+            ("SMTP_URL", "smtps://mailer:hunter2-smtp@smtp.example.dz"),
+        ])
+        .unwrap();
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(s.database_url().contains("hunter2-db"));
+    }
+
     #[test]
     fn passkeys_are_bound_to_public_url_s_host_unless_told_otherwise() {
         let s = settings(&[]).unwrap();

@@ -16,7 +16,7 @@ use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, TransactionTrait,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use tokio::{net::TcpListener, sync::watch};
 
 use crate::{
@@ -252,7 +252,12 @@ async fn auth_service_with(
 ) -> anyhow::Result<(AuthService, KeyRefresher)> {
     let limiter = match &settings.redis_url {
         Some(url) => {
-            RateLimiter::redis(settings.rate_limits, url, &settings.redis_key_prefix).await?
+            RateLimiter::redis(
+                settings.rate_limits,
+                url.expose_secret(),
+                &settings.redis_key_prefix,
+            )
+            .await?
         }
         None => RateLimiter::in_memory(settings.rate_limits),
     };

@@ -28,13 +28,26 @@ use crate::{
 };
 
 /// What a successful sign-in or refresh hands the client.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SignedIn {
     pub user_id: UserId,
     pub session: session::Model,
     pub access_token: String,
     pub access_token_expires_at: DateTime<Utc>,
     pub refresh_token: String,
+}
+
+/// Without the tokens: in a log line, they would be the session itself.
+impl std::fmt::Debug for SignedIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignedIn")
+            .field("user_id", &self.user_id)
+            .field("session", &self.session.id)
+            .field("access_token", &"[redacted]")
+            .field("access_token_expires_at", &self.access_token_expires_at)
+            .field("refresh_token", &"[redacted]")
+            .finish()
+    }
 }
 
 impl SignedIn {

@@ -88,10 +88,20 @@ impl PublishedKeys {
 }
 
 /// A freshly signed access token.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct IssuedAccess {
     pub token: String,
     pub expires_at: DateTime<Utc>,
+}
+
+/// The expiry only: a token in a log line is a session handed to whoever reads it.
+impl std::fmt::Debug for IssuedAccess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedAccess")
+            .field("token", &"[redacted]")
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
 }
 
 struct VerificationKey {

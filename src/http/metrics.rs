@@ -1,4 +1,5 @@
 //! Prometheus metrics: the recorder, `/metrics`, and HTTP request timing.
+use secrecy::ExposeSecret;
 use std::{sync::OnceLock, time::Instant};
 
 use axum::{
@@ -37,7 +38,7 @@ pub fn handle() -> PrometheusHandle {
 pub async fn render(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
     if let Some(expected) = &state.metrics_token {
         let given = bearer_token(&headers).unwrap_or_default();
-        if !bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
+        if !bool::from(given.as_bytes().ct_eq(expected.expose_secret().as_bytes())) {
             return (
                 StatusCode::UNAUTHORIZED,
                 [(header::WWW_AUTHENTICATE, "Bearer")],

@@ -44,7 +44,7 @@ pub struct AppState {
     pub trusted_proxies: TrustedProxies,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// When set, `/metrics` asks for it as a bearer token.
-    pub metrics_token: Option<String>,
+    pub metrics_token: Option<secrecy::SecretString>,
     /// The body of `/.well-known/openid-configuration`, made once at start.
     pub discovery: Arc<str>,
     /// When set, `POST /oauth/introspect` exists and asks for it as a bearer token.
