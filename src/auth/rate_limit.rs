@@ -15,6 +15,7 @@ use ipnet::{IpNet, Ipv6Net};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sha2::{Digest, Sha256};
 
+pub use crate::config::Operation;
 use crate::config::{Quota, RateLimitSettings};
 
 /// The most keys one in-memory table tracks: about 4 MB each. Past it, newcomers share
@@ -27,83 +28,6 @@ const SWEEP_AT_MOST_EVERY: Duration = Duration::from_secs(1);
 const REDIS_TIMEOUT: Duration = Duration::from_secs(1);
 /// How long startup waits for Redis to answer before giving up.
 const REDIS_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Operation {
-    Login,
-    /// `completeLogin`: the second step of a sign-in.
-    CompleteLogin,
-    Register,
-    Refresh,
-    RequestPasswordReset,
-    ConfirmPasswordReset,
-    VerifyEmail,
-    ResendVerificationEmail,
-    /// A field that checks the signed-in caller's password again.
-    Reauthenticate,
-    /// `POST /oauth/introspect`.
-    Introspect,
-    /// `startTotpEnrollment` and `confirmTotpEnrollment`, per user and per IP.
-    TotpEnrollment,
-    /// `startPasskeyLogin` and `finishPasskeyLogin`, per IP.
-    PasskeyLogin,
-    /// `startPasskeyRegistration` and `finishPasskeyRegistration`, per user and per IP.
-    PasskeyRegistration,
-}
-
-impl Operation {
-    const ALL: [Self; 13] = [
-        Self::Login,
-        Self::CompleteLogin,
-        Self::Register,
-        Self::Refresh,
-        Self::RequestPasswordReset,
-        Self::ConfirmPasswordReset,
-        Self::VerifyEmail,
-        Self::ResendVerificationEmail,
-        Self::Reauthenticate,
-        Self::Introspect,
-        Self::TotpEnrollment,
-        Self::PasskeyLogin,
-        Self::PasskeyRegistration,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Login => "login",
-            Self::CompleteLogin => "complete_login",
-            Self::Register => "register",
-            Self::Refresh => "refresh",
-            Self::RequestPasswordReset => "request_password_reset",
-            Self::ConfirmPasswordReset => "confirm_password_reset",
-            Self::VerifyEmail => "verify_email",
-            Self::ResendVerificationEmail => "resend_verification_email",
-            Self::Reauthenticate => "reauthenticate",
-            Self::Introspect => "introspect",
-            Self::TotpEnrollment => "totp_enrollment",
-            Self::PasskeyLogin => "passkey_login",
-            Self::PasskeyRegistration => "passkey_registration",
-        }
-    }
-
-    fn quota(self, settings: &RateLimitSettings) -> Option<Quota> {
-        match self {
-            Self::Login => settings.login,
-            Self::CompleteLogin => settings.complete_login,
-            Self::Register => settings.register,
-            Self::Refresh => settings.refresh,
-            Self::RequestPasswordReset => settings.request_password_reset,
-            Self::ConfirmPasswordReset => settings.confirm_password_reset,
-            Self::VerifyEmail => settings.verify_email,
-            Self::ResendVerificationEmail => settings.resend_verification_email,
-            Self::Reauthenticate => settings.reauthenticate,
-            Self::Introspect => settings.introspect,
-            Self::TotpEnrollment => settings.totp_enrollment,
-            Self::PasskeyLogin => settings.passkey_login,
-            Self::PasskeyRegistration => settings.passkey_registration,
-        }
-    }
-}
 
 /// What a limit is counted on.
 #[derive(Debug, Clone, Copy)]
@@ -179,7 +103,7 @@ impl RateLimiter {
     pub fn in_memory(settings: RateLimitSettings) -> Self {
         let tables: HashMap<_, _> = Operation::ALL
             .into_iter()
-            .filter_map(|op| Some((op, Arc::new(Table::new(op.quota(&settings)?)))))
+            .filter_map(|op| Some((op, Arc::new(Table::new(settings.quota(op)?)))))
             .collect();
         let recorded = Arc::new(Table::once_a_minute());
         sweep_every_minute(
@@ -242,7 +166,7 @@ impl RateLimiter {
     /// neither counted nor tracked, so a client already refused cannot fill the
     /// tables with the identifiers it tries.
     pub async fn check(&self, operation: Operation, scopes: &[Scope<'_>]) -> Result<(), Limited> {
-        let Some(quota) = operation.quota(&self.settings) else {
+        let Some(quota) = self.settings.quota(operation) else {
             return Ok(());
         };
         for scope in scopes {
@@ -493,23 +417,7 @@ mod tests {
     use super::*;
 
     fn limits(login: &str) -> RateLimitSettings {
-        let quota = login.parse().ok();
-        RateLimitSettings {
-            login: quota,
-            complete_login: None,
-            totp_enrollment: None,
-            passkey_login: None,
-            passkey_registration: None,
-            register: None,
-            refresh: None,
-            request_password_reset: None,
-            confirm_password_reset: None,
-            verify_email: None,
-            resend_verification_email: None,
-            reauthenticate: None,
-            introspect: None,
-            ipv6_prefix_len: 64,
-        }
+        RateLimitSettings::only(&[(Operation::Login, login.parse().unwrap())])
     }
 
     fn ip(text: &str) -> Scope<'static> {

@@ -3,6 +3,10 @@
 //! Nothing here is global: the server and each test build their own `Settings`.
 //! Every value is checked here, at start: one out of range stops the service with a
 //! message naming its variable, so no setting can make a later request fail.
+mod rate_limits;
+
+pub use rate_limits::{Operation, Quota, RateLimitSettings};
+
 use std::{
     collections::HashMap,
     fmt::Display,
@@ -365,69 +369,6 @@ fn host_of(url: &str) -> String {
     }
 }
 
-/// `N` requests per `period`; `None` where a limit is `off`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Quota {
-    pub count: u32,
-    pub period: Duration,
-}
-
-impl FromStr for Quota {
-    type Err = String;
-
-    /// `20/min`, `10/hour`, `5/sec`; at most a million per period.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || "expected N/sec, N/min, N/hour or off".to_owned();
-        let (count, unit) = s.split_once('/').ok_or_else(bad)?;
-        let count: u32 = count.trim().parse().map_err(|_| bad())?;
-        let seconds = match unit.trim() {
-            "s" | "sec" | "second" => 1,
-            "m" | "min" | "minute" => 60,
-            "h" | "hour" => 3600,
-            _ => return Err(bad()),
-        };
-        if count == 0 {
-            return Err("a limit of 0 would refuse everything; use off to disable".into());
-        }
-        if count > 1_000_000 {
-            return Err("more than 1000000 per period is no limit; use off to disable".into());
-        }
-        Ok(Self {
-            count,
-            period: Duration::from_secs(seconds),
-        })
-    }
-}
-
-/// Per-operation limits, per client IP (and per target account where one applies).
-#[derive(Debug, Clone, Copy)]
-pub struct RateLimitSettings {
-    pub login: Option<Quota>,
-    /// The second step of a sign-in, per client IP and per account.
-    pub complete_login: Option<Quota>,
-    /// Starting and confirming a TOTP enrolment, per user and per client IP: each
-    /// confirmation checks a code, each start seals a secret.
-    pub totp_enrollment: Option<Quota>,
-    /// Starting and finishing a passkey sign-in, per client IP: each start stores a
-    /// challenge, each finish checks a signature.
-    pub passkey_login: Option<Quota>,
-    /// Starting and finishing a passkey registration, per user and per client IP.
-    pub passkey_registration: Option<Quota>,
-    pub register: Option<Quota>,
-    pub refresh: Option<Quota>,
-    pub request_password_reset: Option<Quota>,
-    pub confirm_password_reset: Option<Quota>,
-    pub verify_email: Option<Quota>,
-    pub resend_verification_email: Option<Quota>,
-    /// Every field that checks the caller's password again (`changePassword`, …), per
-    /// user and per client IP.
-    pub reauthenticate: Option<Quota>,
-    /// `POST /oauth/introspect`, per client IP (a resource server asks once per request).
-    pub introspect: Option<Quota>,
-    /// IPv6 clients share per-IP limits by this prefix: one host usually holds a /64.
-    pub ipv6_prefix_len: u8,
-}
-
 #[derive(Debug, Clone)]
 pub struct GraphqlSettings {
     pub graphiql: bool,
@@ -541,26 +482,7 @@ impl Settings {
                 passkeys,
             },
             audit_retention: vars.lifetime("AUDIT_RETENTION", "365d")?,
-            rate_limits: RateLimitSettings {
-                login: vars.quota("RATE_LIMIT_LOGIN", "20/min")?,
-                complete_login: vars.quota("RATE_LIMIT_COMPLETE_LOGIN", "20/min")?,
-                totp_enrollment: vars.quota("RATE_LIMIT_TOTP_ENROLLMENT", "10/hour")?,
-                passkey_login: vars.quota("RATE_LIMIT_PASSKEY_LOGIN", "30/min")?,
-                passkey_registration: vars.quota("RATE_LIMIT_PASSKEY_REGISTRATION", "20/hour")?,
-                register: vars.quota("RATE_LIMIT_REGISTER", "10/hour")?,
-                refresh: vars.quota("RATE_LIMIT_REFRESH", "120/min")?,
-                request_password_reset: vars
-                    .quota("RATE_LIMIT_REQUEST_PASSWORD_RESET", "5/hour")?,
-                confirm_password_reset: vars
-                    .quota("RATE_LIMIT_CONFIRM_PASSWORD_RESET", "20/hour")?,
-                verify_email: vars.quota("RATE_LIMIT_VERIFY_EMAIL", "20/hour")?,
-                resend_verification_email: vars
-                    .quota("RATE_LIMIT_RESEND_VERIFICATION_EMAIL", "3/hour")?,
-                reauthenticate: vars.quota("RATE_LIMIT_REAUTHENTICATE", "10/hour")?,
-                introspect: vars.quota("RATE_LIMIT_INTROSPECT", "1000/sec")?,
-                // Shorter than a /32, one limit would span several providers' customers.
-                ipv6_prefix_len: vars.count_in("RATE_LIMIT_IPV6_PREFIX", "64", 32..=128)?,
-            },
+            rate_limits: RateLimitSettings::load(&vars)?,
             metrics_token: vars.raw("METRICS_TOKEN").map(SecretString::from),
             introspection_token: vars.raw("INTROSPECTION_TOKEN").map(SecretString::from),
             geoip_db: vars.raw("GEOIP_DB").map(PathBuf::from),
@@ -945,34 +867,8 @@ pub fn check(settings: &Settings) -> Vec<(Severity, String)> {
             "JWT_KEYS_FILE can be read by other users: it holds private keys (chmod 600)",
         );
     }
-    let limits = &settings.rate_limits;
-    for (name, quota) in [
-        ("RATE_LIMIT_LOGIN", limits.login),
-        ("RATE_LIMIT_COMPLETE_LOGIN", limits.complete_login),
-        ("RATE_LIMIT_TOTP_ENROLLMENT", limits.totp_enrollment),
-        ("RATE_LIMIT_PASSKEY_LOGIN", limits.passkey_login),
-        (
-            "RATE_LIMIT_PASSKEY_REGISTRATION",
-            limits.passkey_registration,
-        ),
-        ("RATE_LIMIT_REGISTER", limits.register),
-        ("RATE_LIMIT_REFRESH", limits.refresh),
-        (
-            "RATE_LIMIT_REQUEST_PASSWORD_RESET",
-            limits.request_password_reset,
-        ),
-        (
-            "RATE_LIMIT_CONFIRM_PASSWORD_RESET",
-            limits.confirm_password_reset,
-        ),
-        ("RATE_LIMIT_VERIFY_EMAIL", limits.verify_email),
-        (
-            "RATE_LIMIT_RESEND_VERIFICATION_EMAIL",
-            limits.resend_verification_email,
-        ),
-        ("RATE_LIMIT_REAUTHENTICATE", limits.reauthenticate),
-        ("RATE_LIMIT_INTROSPECT", limits.introspect),
-    ] {
+    for (operation, quota) in settings.rate_limits.iter() {
+        let name = operation.setting();
         if quota.is_none() {
             add(
                 Unsafe,
@@ -1099,15 +995,15 @@ mod tests {
     fn rate_limits_read_n_per_period_or_off() {
         let s = settings(&[("RATE_LIMIT_LOGIN", "3/sec"), ("RATE_LIMIT_REFRESH", "off")]).unwrap();
         assert_eq!(
-            s.rate_limits.login,
+            s.rate_limits.quota(Operation::Login),
             Some(Quota {
                 count: 3,
                 period: Duration::from_secs(1)
             })
         );
-        assert_eq!(s.rate_limits.refresh, None);
+        assert_eq!(s.rate_limits.quota(Operation::Refresh), None);
         assert_eq!(
-            s.rate_limits.register,
+            s.rate_limits.quota(Operation::Register),
             Some(Quota {
                 count: 10,
                 period: Duration::from_secs(3600)
@@ -1436,7 +1332,7 @@ mod tests {
 
     /// Every `NAME=value` line of `.env.example`, commented out or not.
     fn documented_settings() -> Vec<(String, String)> {
-        let text = include_str!("../.env.example");
+        let text = include_str!("../../.env.example");
         text.lines()
             .filter_map(|line| line.trim_start_matches("# ").split_once('='))
             .filter(|(name, _)| {
