@@ -52,10 +52,10 @@ impl AuthService {
                 Some(key) => store::users::find_by_login(self.db(), key).await?,
                 None => None,
             };
-            let keys = match &user {
-                Some(user) => store::passkeys::for_user(self.db(), user.id.into()).await?,
-                None => Vec::new(),
-            };
+            // The same two queries whether or not the account exists: the answer's
+            // timing must not tell either.
+            let owner_id = user.as_ref().map_or(uuid::Uuid::nil(), |user| user.id);
+            let keys = store::passkeys::for_user(self.db(), owner_id.into()).await?;
             // Only the named account's passkeys may answer (when it exists).
             owner = user.map(|user| UserId::from(user.id));
             let ids: Vec<Vec<u8>> = if keys.is_empty() {
