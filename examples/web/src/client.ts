@@ -1,13 +1,22 @@
 // A small typed client for graphql-auth: it signs in, keeps the tokens, refreshes the
 // access token once before it expires, and manages the caller's sessions.
 import {
+  CompleteLoginDocument,
+  ConfirmTotpEnrollmentDocument,
+  FinishPasskeyLoginDocument,
+  FinishPasskeyRegistrationDocument,
   LoginDocument,
   LogoutAllDocument,
   LogoutDocument,
   MeDocument,
   RefreshDocument,
+  RemovePasskeyDocument,
   RevokeSessionDocument,
+  SecondFactorsDocument,
   SessionsDocument,
+  StartPasskeyLoginDocument,
+  StartPasskeyRegistrationDocument,
+  StartTotpEnrollmentDocument,
   type LoginInput,
   type TokensFragment,
   type TypedDocumentString,
@@ -45,6 +54,25 @@ export class ApiError extends Error {
     super(message);
     this.name = "ApiError";
   }
+}
+
+/** What `login` of an account with two-step sign-in answers: no session yet, finish
+ * with `completeLogin(mfaToken, code)` — or with a passkey when `methods` has one. */
+export class SecondFactorRequired extends ApiError {
+  constructor(
+    message: string,
+    readonly mfaToken: string,
+    readonly methods: string[],
+  ) {
+    super(message, "MFA_REQUIRED");
+    this.name = "SecondFactorRequired";
+  }
+}
+
+/** A WebAuthn ceremony the server started: `options` is JSON of `{ publicKey }`. */
+export interface PasskeyChallenge {
+  challengeId: string;
+  options: string;
 }
 
 /** Refresh answers meaning the session is over: only signing in again helps. */
@@ -94,8 +122,65 @@ export class AuthClient {
     return { user, session };
   }
 
+  /** The second step of a sign-in that threw `SecondFactorRequired`: a code from the
+   * authenticator app, or a recovery code. */
+  async completeLogin(mfaToken: string, code: string) {
+    const { completeLogin } = await this.#send(CompleteLoginDocument, {
+      input: { mfaToken, code },
+    });
+    this.#store.set(completeLogin);
+  }
+
   async me() {
     return (await this.#authed(MeDocument, {})).me;
+  }
+
+  /** Whether TOTP is on, recovery codes left, and the passkeys. */
+  async secondFactors() {
+    return (await this.#authed(SecondFactorsDocument, {})).me;
+  }
+
+  /** A fresh TOTP secret and its `otpauth://` URI (for a QR code); `password` is needed
+   * when the session signed in more than 5 minutes ago. */
+  async startTotpEnrollment(password?: string) {
+    return (await this.#authed(StartTotpEnrollmentDocument, { password })).startTotpEnrollment;
+  }
+
+  /** Turns TOTP on with the app's current code; the recovery codes, to show once. */
+  async confirmTotpEnrollment(code: string): Promise<string[]> {
+    return (await this.#authed(ConfirmTotpEnrollmentDocument, { code })).confirmTotpEnrollment
+      .codes;
+  }
+
+  async startPasskeyRegistration(password?: string): Promise<PasskeyChallenge> {
+    return (await this.#authed(StartPasskeyRegistrationDocument, { password }))
+      .startPasskeyRegistration;
+  }
+
+  /** `credential`: `JSON.stringify` of what `navigator.credentials.create()` returned. */
+  async finishPasskeyRegistration(challengeId: string, credential: string) {
+    return (
+      await this.#authed(FinishPasskeyRegistrationDocument, {
+        input: { challengeId, credential },
+      })
+    ).finishPasskeyRegistration;
+  }
+
+  async removePasskey(id: string): Promise<boolean> {
+    return (await this.#authed(RemovePasskeyDocument, { id })).removePasskey;
+  }
+
+  /** Without a username, any passkey of this site the device holds may answer. */
+  async startPasskeyLogin(username?: string): Promise<PasskeyChallenge> {
+    return (await this.#send(StartPasskeyLoginDocument, { username })).startPasskeyLogin;
+  }
+
+  /** `credential`: `JSON.stringify` of what `navigator.credentials.get()` returned. */
+  async finishPasskeyLogin(challengeId: string, credential: string, rememberMe = false) {
+    const { finishPasskeyLogin } = await this.#send(FinishPasskeyLoginDocument, {
+      input: { challengeId, credential, rememberMe },
+    });
+    this.#store.set(finishPasskeyLogin);
   }
 
   /** The caller's active sessions, the current one first and marked `current`. */
@@ -181,6 +266,10 @@ export class AuthClient {
     const [error] = body?.errors ?? [];
     if (error) {
       const extensions = error.extensions ?? {};
+      if (extensions.code === "MFA_REQUIRED") {
+        const methods = (extensions.methods as string[] | undefined) ?? [];
+        throw new SecondFactorRequired(error.message, String(extensions.mfaToken), methods);
+      }
       throw new ApiError(error.message, String(extensions.code ?? "INTERNAL"), extensions);
     }
     if (!response.ok || !body?.data) {

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { extname, join, normalize, resolve } from "node:path";
 import { after, before, test } from "node:test";
 
+import * as OTPAuth from "otpauth";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { build } from "vite";
 
@@ -124,7 +125,7 @@ test("the example page signs in, lists the sessions and revokes one", async (t) 
   await page.goto(site.origin);
   await page.getByLabel("Username or email").fill(amina.username);
   await page.getByLabel("Password").fill(amina.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
 
   const items = page.locator("#sessions li");
   await items.nth(1).waitFor();
@@ -148,6 +149,102 @@ test("the example page signs in, lists the sessions and revokes one", async (t) 
   assert.deepEqual(errors, []);
 });
 
+test("the page turns on two-step sign-in, adds a passkey and signs in with each", async (t) => {
+  // WebAuthn binds passkeys to a domain, never an IP address: the page is on localhost.
+  const site = await serveDirectory(await mkdtemp(join(tmpdir(), "graphql-auth-site-")), "localhost");
+  t.after(() => site.close());
+  const server = await startServer(
+    { CORS_ORIGINS: site.origin, WEBAUTHN_RP_ID: "localhost", WEBAUTHN_ORIGINS: site.origin },
+    [amina],
+  );
+  t.after(() => server.stop());
+  await buildPage(site.dir, server.url);
+
+  const { page, errors } = await newPage();
+  // Chromium's virtual authenticator: a platform passkey that verifies its user.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: {
+      protocol: "ctap2",
+      transport: "internal",
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  const signOutEverywhere = async () => {
+    await page.getByRole("button", { name: "Log out everywhere" }).click();
+    await page.locator("#sign-in").waitFor({ state: "visible" });
+  };
+  const signInWithPassword = async () => {
+    await page.getByLabel("Username or email").fill(amina.username);
+    await page.getByLabel("Password").fill(amina.password);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  };
+
+  await page.goto(site.origin);
+  await signInWithPassword();
+  await page.locator("#account").waitFor({ state: "visible" });
+
+  // Enrolment: the QR code and the key, a code from the app, the recovery codes once.
+  await page.getByRole("button", { name: "Set up an authenticator app" }).click();
+  await page.locator("#totp-enrol").waitFor({ state: "visible" });
+  const secret = (await page.locator("#totp-secret").textContent()) ?? "";
+  const app = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), digits: 6, period: 30 });
+  assert.ok(await page.locator("#totp-qr").evaluate((c) => (c as HTMLCanvasElement).width > 100));
+  await screenshot(page, "totp-enrolment.png");
+  await page.getByLabel("Code from the app").fill(app.generate());
+  await page.getByRole("button", { name: "Turn on" }).click();
+  await page.locator("#recovery-codes").waitFor({ state: "visible" });
+  assert.equal(await page.locator("#recovery-code-list li").count(), 10);
+  assert.match((await page.locator("#totp-status").textContent()) ?? "", /^On:/);
+  await screenshot(page, "recovery-codes.png");
+
+  // A passkey, made by the virtual authenticator.
+  await page.getByRole("button", { name: "Add a passkey" }).click();
+  await page.locator("#passkeys li").first().waitFor();
+  assert.equal(await page.locator("#passkeys li").count(), 1);
+  await screenshot(page, "passkeys.png");
+
+  // The password now leads to the second step, which offers the passkey too. The code
+  // is the next step's: the one that turned TOTP on cannot sign in again.
+  await signOutEverywhere();
+  await signInWithPassword();
+  await secondStep(page);
+  assert.equal(await page.locator("#second-step-passkey").isVisible(), true);
+  await screenshot(page, "second-step.png");
+  await page.getByLabel("Code", { exact: true }).fill(app.generate({ timestamp: Date.now() + 30_000 }));
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.locator("#account").waitFor({ state: "visible" });
+
+  // A passkey alone signs in: discoverable (no username), then by username.
+  await signOutEverywhere();
+  await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+  await page.locator("#account").waitFor({ state: "visible" });
+  assert.equal(await page.locator("#username").textContent(), "amina");
+  assert.doesNotMatch((await page.locator("#passkeys li").textContent()) ?? "", /last used never/);
+  await signOutEverywhere();
+  await page.getByLabel("Username or email").fill(amina.username);
+  await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+  await page.locator("#account").waitFor({ state: "visible" });
+
+  // Removed, it signs in no more.
+  await page.locator("#passkeys li").getByRole("button", { name: "Remove" }).click();
+  await page.locator("#passkeys li").waitFor({ state: "detached" });
+  await signOutEverywhere();
+  await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+  await page.locator("#error").waitFor({ state: "visible" });
+  assert.equal(await page.locator("#account").isHidden(), true);
+  assert.deepEqual(errors, []);
+});
+
+async function secondStep(page: Page) {
+  await page.locator("#second-step").waitFor({ state: "visible" });
+  assert.equal(await page.locator("#sign-in").isHidden(), true);
+}
+
 /** Builds the page with its GraphQL endpoint set to `url`. */
 async function buildPage(outDir: string, url: string) {
   process.env.VITE_GRAPHQL_URL = url;
@@ -160,7 +257,7 @@ async function buildPage(outDir: string, url: string) {
 
 /** A static file server on a free port, started before the page is built into `dir`:
  * the API server has to know the page's origin (CORS) before the page knows the API's. */
-async function serveDirectory(dir: string) {
+async function serveDirectory(dir: string, host = "127.0.0.1") {
   const types: Record<string, string> = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -182,7 +279,7 @@ async function serveDirectory(dir: string) {
   const { port } = server.address() as AddressInfo;
   return {
     dir,
-    origin: `http://127.0.0.1:${port}`,
+    origin: `http://${host}:${port}`,
     async close() {
       server.close();
       await rm(dir, { recursive: true, force: true });

@@ -2,7 +2,16 @@
 import assert from "node:assert/strict";
 import { test, type TestContext } from "node:test";
 
-import { ApiError, AuthClient, memoryStore, type ClientOptions, type TokenStore } from "../src/client";
+import * as OTPAuth from "otpauth";
+
+import {
+  ApiError,
+  AuthClient,
+  SecondFactorRequired,
+  memoryStore,
+  type ClientOptions,
+  type TokenStore,
+} from "../src/client";
 import { graphql, sleep, startServer, type Server, type User } from "./server";
 
 const amina: User = {
@@ -183,4 +192,29 @@ test("a replayed refresh token: the same successor within the grace window, TOKE
   assert.deepEqual(stale.stats.signedOut, ["TOKEN_REUSED"]);
   await rejectsWith(tab.client.me(), ["INVALID_TOKEN"]);
   assert.equal(tab.client.isSignedIn, false);
+});
+
+test("a login of an account with TOTP asks for the second step, and a code completes it", async (t) => {
+  const server = await serve(t);
+  const { client } = device(server, LAPTOP);
+  await client.login({ username: amina.username, password: amina.password });
+  const { secret } = await client.startTotpEnrollment();
+  const app = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), digits: 6, period: 30 });
+  const codes = await client.confirmTotpEnrollment(app.generate());
+  assert.equal(codes.length, 10);
+  await client.logout();
+
+  const again = device(server, PHONE).client;
+  const refusal = await again
+    .login({ username: amina.username, password: amina.password })
+    .then(() => assert.fail("signed in without the second step"))
+    .catch((error: unknown) => error);
+  assert.ok(refusal instanceof SecondFactorRequired, String(refusal));
+  assert.deepEqual(refusal.methods, ["TOTP", "RECOVERY_CODE"]);
+  assert.equal(again.isSignedIn, false);
+  await rejectsWith(again.completeLogin(refusal.mfaToken, "000000"), ["INVALID_CREDENTIALS"]);
+  // A recovery code works in place of the app's code, once.
+  await again.completeLogin(refusal.mfaToken, codes[0]!.toLowerCase());
+  assert.equal((await again.me()).username, amina.username);
+  assert.equal((await again.secondFactors()).recoveryCodesLeft, 9);
 });
