@@ -12,18 +12,18 @@ pub mod config;
 /// Small typed values parsed at the edge: usernames, emails, passwords, ids.
 pub mod domain;
 /// SeaORM entities, no logic.
-pub mod entities;
+pub(crate) mod entities;
 /// Locating client IP addresses with a MaxMind-format database.
-pub mod geoip;
+pub(crate) mod geoip;
 /// The schema, resolvers, guards, DataLoaders and the error mapping.
 pub mod graphql;
 /// Routes, middleware and the GraphQL-over-HTTP handlers.
-pub mod http;
+pub(crate) mod http;
 /// Outgoing mail: the outbox worker, SMTP or log transport, templates.
-pub mod mail;
+pub(crate) mod mail;
 /// Building and running the application.
 pub mod startup;
 /// Database queries; constraint violations become domain errors.
-pub mod store;
+pub(crate) mod store;
 /// Log output.
-pub mod telemetry;
+pub(crate) mod telemetry;

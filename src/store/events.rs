@@ -30,15 +30,6 @@ pub struct NewEvent {
 
 const HEAD: i32 = 1;
 
-/// Appends one event; see [`append_many`].
-pub async fn append(
-    db: &(impl ConnectionTrait + TransactionTrait),
-    event: NewEvent,
-    now: DateTime<Utc>,
-) -> Result<i64, DbErr> {
-    append_many(db, vec![(event, now)]).await
-}
-
 /// Appends events in order, in one transaction; answers the first one's id (the rest
 /// follow it). The head row is updated first, which locks it (a row lock on
 /// PostgreSQL, the write lock on SQLite) until commit: appends are serialized and the
