@@ -1,6 +1,6 @@
 //! Register, login and refresh: the flows that hand out tokens.
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
 use tracing::instrument;
 
 use serde_json::json;
@@ -141,15 +141,26 @@ impl AuthService {
                 .await?;
             return Err(AuthError::MfaRequired(challenge));
         }
-        let txn = db.begin().await?;
+        let signed_in = self
+            .commit_sign_in(db.begin().await?, user, device, AuthMethods::Password)
+            .await?;
+        self.record(SecurityEventKind::LoginSucceeded, client, signed_in.about())
+            .await;
+        Ok(signed_in)
+    }
+
+    /// Opens the session in `txn`, after whatever the caller wrote there, and commits;
+    /// wakes the mail worker when a new-device notice was queued. A change of password
+    /// that overtook the sign-in is `INVALID_CREDENTIALS` (nothing is committed).
+    pub(super) async fn commit_sign_in(
+        &self,
+        txn: DatabaseTransaction,
+        user: &user::Model,
+        device: SignInDevice,
+        amr: AuthMethods,
+    ) -> Result<SignedIn, AuthError> {
         let Some((signed_in, mailed)) = self
-            .open_session(
-                &txn,
-                user,
-                user.credential_epoch,
-                device,
-                AuthMethods::Password,
-            )
+            .open_session(&txn, user, user.credential_epoch, device, amr)
             .await?
         else {
             return Err(AuthError::InvalidCredentials);
@@ -158,8 +169,6 @@ impl AuthService {
         if mailed {
             self.wake_mail_worker();
         }
-        self.record(SecurityEventKind::LoginSucceeded, client, signed_in.about())
-            .await;
         Ok(signed_in)
     }
 

@@ -152,22 +152,9 @@ impl AuthService {
             remember_me: input.remember_me,
             client: client.clone(),
         };
-        let Some((signed_in, mailed)) = self
-            .open_session(
-                &txn,
-                &user,
-                user.credential_epoch,
-                device,
-                AuthMethods::WebAuthn,
-            )
-            .await?
-        else {
-            return Err(AuthError::InvalidCredentials);
-        };
-        txn.commit().await?;
-        if mailed {
-            self.wake_mail_worker();
-        }
+        let signed_in = self
+            .commit_sign_in(txn, &user, device, AuthMethods::WebAuthn)
+            .await?;
         let about = About {
             detail: Some(json!({ "method": "passkey", "passkey": row.id.to_string() })),
             ..signed_in.about()
