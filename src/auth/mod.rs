@@ -14,6 +14,7 @@ pub mod password;
 mod password_check;
 pub mod rate_limit;
 mod recovery;
+mod refresh;
 pub(crate) mod sealing;
 pub mod server_secret;
 mod session_cache;
