@@ -15,14 +15,12 @@ use super::{
 };
 use crate::{
     domain::{
-        AuthMethods, EmailAddress, Language, NewPassword, Password, SecurityEventKind, Timezone,
-        UserId, Username,
+        AuthMethods, EmailAddress, Language, MailKind, NewPassword, Password, SecurityEventKind,
+        Timezone, TokenPurpose, UserId, Username,
     },
     entities::user,
     store::{
         self,
-        one_time_tokens::TokenPurpose,
-        outbox::MailKind,
         sessions::RevokeReason,
         users::{NewUser, PreferenceChanges, Replacing},
     },

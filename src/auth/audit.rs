@@ -1,10 +1,9 @@
 //! Recording and reading the security trail.
 use serde_json::Value;
-use uuid::Uuid;
 
 use super::{AuthError, AuthService, ClientInfo, Principal, now};
 use crate::{
-    domain::{InvalidInput, SecurityEventKind, printable},
+    domain::{InvalidInput, SecurityEventKind, SessionId, UserId, printable},
     entities::security_event,
     store::events::{self, ChainReport, EventFilter, NewEvent},
 };
@@ -12,8 +11,8 @@ use crate::{
 /// Whom and what an event is about, besides the client that caused it.
 #[derive(Debug, Default)]
 pub(super) struct About {
-    pub user: Option<Uuid>,
-    pub session: Option<Uuid>,
+    pub user: Option<UserId>,
+    pub session: Option<SessionId>,
     /// The identifier a failed sign-in tried.
     pub identifier: Option<String>,
     pub detail: Option<Value>,
@@ -63,7 +62,7 @@ impl AuthService {
         after: Option<&str>,
     ) -> Result<EventPage, AuthError> {
         let filter = EventFilter {
-            user_id: Some(principal.user_id.as_uuid()),
+            user_id: Some(principal.user_id),
             kind: None,
         };
         self.security_events(&filter, first, after).await

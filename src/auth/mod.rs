@@ -74,9 +74,9 @@ pub struct Principal {
 
 impl Principal {
     /// The caller's user and the session an event concerns, for the security trail.
-    fn about(&self, session: Option<uuid::Uuid>) -> audit::About {
+    fn about(&self, session: Option<SessionId>) -> audit::About {
         audit::About {
-            user: Some(self.user_id.as_uuid()),
+            user: Some(self.user_id),
             session,
             ..audit::About::default()
         }

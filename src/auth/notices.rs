@@ -5,12 +5,9 @@ use sea_orm::ConnectionTrait;
 
 use super::{AuthError, now};
 use crate::{
-    domain::UserId,
+    domain::MailKind,
     entities::user,
-    store::{
-        self,
-        outbox::{MailKind, NewMail},
-    },
+    store::{self, outbox::NewMail},
 };
 
 /// Queues the notice `kind` to `user`; `detail` is what the message says besides (never
@@ -23,7 +20,7 @@ pub(super) async fn queue_notice(
 ) -> Result<(), AuthError> {
     let mail = NewMail {
         kind,
-        user_id: UserId::from(user.id),
+        user_id: user.id,
         recipient: user.email.clone(),
         token_id: None,
         detail,

@@ -57,7 +57,7 @@ impl PasswordCheck<'_> {
 
     fn counter(&self) -> Counter<'_> {
         match (self, self.user()) {
-            (_, Some(user)) => Counter::Account(user.id.into()),
+            (_, Some(user)) => Counter::Account(user.id),
             (Self::SignIn { identifier, .. }, None) if !identifier.is_empty() => {
                 Counter::Identifier(identifier.key())
             }
@@ -80,7 +80,7 @@ impl PasswordCheck<'_> {
                 ..
             } => About {
                 detail: Some(json!({ "reason": reason, "operation": operation })),
-                ..principal.about(Some(principal.session_id.as_uuid()))
+                ..principal.about(Some(principal.session_id))
             },
         }
     }
@@ -229,7 +229,7 @@ impl AuthService {
         self.check_password(check, password, client).await?;
         // As a sign-in does: the failures before it, and the lock its own claim may have
         // set as the threshold-th attempt, go.
-        store::lockout::unlock_user(self.db(), UserId::from(user.id)).await?;
+        store::lockout::unlock_user(self.db(), user.id).await?;
         Ok(())
     }
 }

@@ -17,14 +17,10 @@ use super::{
     to_chrono, tokens::OneTimeTokens,
 };
 use crate::{
-    domain::{EmailAddress, LoginIdentifier, SecurityEventKind, UserId, Username},
+    domain::{EmailAddress, LoginIdentifier, MailKind, SecurityEventKind, TokenPurpose, Username},
     entities::user,
     store::{
-        self,
-        one_time_tokens::{NewToken, TokenPurpose},
-        outbox::{MailKind, NewMail},
-        sessions::RevokeReason,
-        users::Replacing,
+        self, one_time_tokens::NewToken, outbox::NewMail, sessions::RevokeReason, users::Replacing,
     },
 };
 
@@ -133,7 +129,7 @@ impl AuthService {
             &EmailAddress::parse(&user.email)?,
         )?;
         let password_hash = self.0.hasher.hash(new_password.as_password()).await?;
-        let user_id = UserId::from(user.id);
+        let user_id = user.id;
         let now = now();
         let txn = db.begin().await?;
         // The first statement of the transaction: a concurrent use of the same token
@@ -189,7 +185,7 @@ impl AuthService {
         .filter(|(_, user)| user.is_active)
         .ok_or(AuthError::InvalidToken)?;
         tracing::Span::current().record("user_id", tracing::field::display(user.id));
-        let user_id = UserId::from(user.id);
+        let user_id = user.id;
         let txn = db.begin().await?;
         if !store::one_time_tokens::consume(&txn, &token_hash, TokenPurpose::EmailVerification, now)
             .await?
@@ -230,7 +226,7 @@ impl AuthService {
             .await?;
         txn.commit().await?;
         self.wake_mail_worker();
-        let sent = principal.about(Some(principal.session_id.as_uuid()));
+        let sent = principal.about(Some(principal.session_id));
         self.record(SecurityEventKind::EmailVerificationSent, client, sent)
             .await;
         Ok(())
@@ -276,7 +272,7 @@ impl AuthService {
         purpose: TokenPurpose,
         now: DateTime<Utc>,
     ) -> Result<(), AuthError> {
-        let user_id = UserId::from(user.id);
+        let user_id = user.id;
         let (ttl, kind) = match purpose {
             TokenPurpose::PasswordReset => (
                 self.policy().lifetimes.password_reset_token,

@@ -34,7 +34,7 @@ pub struct SessionState {
 impl SessionState {
     pub fn of(session: &session::Model, user: &user::Model) -> Self {
         Self {
-            user_id: UserId::from(user.id),
+            user_id: user.id,
             revoked: session.revoked_at.is_some(),
             expires_at: session.expires_at,
             user_active: user.is_active,

@@ -66,7 +66,7 @@ impl AuthService {
         let db = self.db();
         let session = store::sessions::find(db, id)
             .await?
-            .filter(|s| s.user_id == principal.user_id.as_uuid())
+            .filter(|s| s.user_id == principal.user_id)
             .ok_or(AuthError::NotFound)?;
         let now = now();
         let reason = RevokeReason::RevokedByUser;
@@ -92,7 +92,7 @@ impl AuthService {
     ) -> Result<bool, AuthError> {
         store::sessions::revoke(self.db(), principal.session_id, RevokeReason::Logout, now())
             .await?;
-        let about = principal.about(Some(principal.session_id.as_uuid()));
+        let about = principal.about(Some(principal.session_id));
         self.record(SecurityEventKind::LoggedOut, client, about)
             .await;
         Ok(true)
@@ -114,7 +114,7 @@ impl AuthService {
         .await?;
         let about = About {
             detail: Some(json!({ "sessionsEnded": ended })),
-            ..principal.about(Some(principal.session_id.as_uuid()))
+            ..principal.about(Some(principal.session_id))
         };
         self.record(SecurityEventKind::LoggedOutAll, client, about)
             .await;

@@ -17,15 +17,11 @@ use super::{
 };
 use crate::{
     domain::{
-        AuthMethods, LoginIdentifier, Password, SecurityEventKind, SessionId, UserId, device_name,
+        AuthMethods, LoginIdentifier, MailKind, Password, SecurityEventKind, UserId, device_name,
         printable,
     },
     entities::{session, user},
-    store::{
-        self,
-        outbox::{MailKind, NewMail},
-        sessions::NewSession,
-    },
+    store::{self, outbox::NewMail, sessions::NewSession},
 };
 
 /// What a successful sign-in or refresh hands the client.
@@ -55,7 +51,7 @@ impl SignedIn {
     /// The user and session, for the security trail.
     pub(super) fn about(&self) -> About {
         About {
-            user: Some(self.user_id.as_uuid()),
+            user: Some(self.user_id),
             session: Some(self.session.id),
             ..About::default()
         }
@@ -123,7 +119,7 @@ impl AuthService {
                 .await;
             return Err(AuthError::AccountDisabled);
         }
-        let user_id = UserId::from(user.id);
+        let user_id = user.id;
         if accepted.needs_rehash {
             let hash = self.0.hasher.hash(&password).await?;
             if store::users::upgrade_password_hash(db, user_id, &user.password_hash, hash).await? {
@@ -187,7 +183,7 @@ impl AuthService {
         amr: AuthMethods,
     ) -> Result<Option<(SignedIn, bool)>, AuthError> {
         let now = now();
-        let user_id = UserId::from(user.id);
+        let user_id = user.id;
         // This write takes the user's row lock (if the caller did not already), so two
         // sign-ins of one user cannot both squeeze under the session cap.
         let ip = device.client.ip.map(|ip| ip.to_string());
@@ -222,7 +218,7 @@ impl AuthService {
         amr: AuthMethods,
         now: DateTime<Utc>,
     ) -> Result<SignedIn, AuthError> {
-        let user_id = UserId::from(user.id);
+        let user_id = user.id;
         let policy = self.policy();
         let SignInDevice {
             fingerprint,
@@ -262,7 +258,7 @@ impl AuthService {
     ) -> Result<Option<serde_json::Value>, AuthError> {
         /// How far back earlier sign-ins are compared.
         const REMEMBERED: u64 = 200;
-        let earlier = store::sessions::recent_for_user(db, user.id.into(), REMEMBERED).await?;
+        let earlier = store::sessions::recent_for_user(db, user.id, REMEMBERED).await?;
         let place_of = |s: &session::Model| s.ip_address.as_deref().and_then(|ip| self.locate(ip));
         let mark = |s: &session::Model| {
             (
@@ -311,8 +307,8 @@ impl AuthService {
         session: session::Model,
         now: DateTime<Utc>,
     ) -> Result<SignedIn, AuthError> {
-        let user_id = UserId::from(user.id);
-        let session_id = SessionId::from(session.id);
+        let user_id = user.id;
+        let session_id = session.id;
         let access = self.0.access_tokens.issue(
             user_id,
             session_id,

@@ -58,7 +58,7 @@ impl AuthService {
         client: &ClientInfo,
     ) -> Result<user::Model, AuthError> {
         let user = self.find_user(id).await?.ok_or(AuthError::NotFound)?;
-        store::lockout::unlock_user(self.db(), user.id.into()).await?;
+        store::lockout::unlock_user(self.db(), user.id).await?;
         let about = About {
             user: Some(user.id),
             detail: Some(json!({ "by": staff.user_id.to_string() })),
@@ -79,7 +79,7 @@ impl AuthService {
         let user = self.find_user(id).await?.ok_or(AuthError::NotFound)?;
         let ended = store::sessions::revoke_all_for_user(
             self.db(),
-            user.id.into(),
+            user.id,
             None,
             RevokeReason::RevokedByStaff,
             now(),

@@ -1,12 +1,21 @@
 use std::fmt;
 
+use sea_orm::DeriveValueType;
 use uuid::Uuid;
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, DeriveValueType)]
         pub struct $name(Uuid);
+
+        /// Rows are keyed by ids the service makes, never by a number the database
+        /// counts out; SeaORM asks primary keys for this conversion all the same.
+        impl sea_orm::TryFromU64 for $name {
+            fn try_from_u64(_: u64) -> Result<Self, sea_orm::DbErr> {
+                Err(sea_orm::DbErr::ConvertFromU64(stringify!($name)))
+            }
+        }
 
         impl $name {
             pub fn new() -> Self {
@@ -59,4 +68,12 @@ id_type!(
 id_type!(
     /// One message in the mail outbox.
     MailId
+);
+id_type!(
+    /// One passkey registered to an account.
+    PasskeyId
+);
+id_type!(
+    /// One passkey registration or sign-in ceremony, from its start to its finish.
+    CeremonyId
 );

@@ -4,19 +4,23 @@ mod email;
 mod events;
 mod identifier;
 mod ids;
+mod mail_kind;
 mod password;
 mod preferences;
 mod second_factor;
+mod token_purpose;
 mod username;
 
 pub use device::device_name;
 pub use email::EmailAddress;
 pub use events::SecurityEventKind;
 pub use identifier::{LoginIdentifier, is_invisible};
-pub use ids::{MailId, SessionId, TokenId, UserId};
+pub use ids::{CeremonyId, MailId, PasskeyId, SessionId, TokenId, UserId};
+pub use mail_kind::MailKind;
 pub use password::{NewPassword, Password, PasswordWeakness};
 pub use preferences::{Language, Timezone};
 pub use second_factor::{AuthMethods, MfaMethod, RecoveryCode, SecondFactorCode, TotpCode};
+pub use token_purpose::TokenPurpose;
 pub use username::Username;
 
 /// `text` without control characters, trimmed, at most `max_chars` long: what is kept

@@ -1,14 +1,16 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{MailId, TokenId, UserId};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "mail_outbox")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
+    pub id: MailId,
     pub kind: String,
-    pub user_id: Uuid,
+    pub user_id: UserId,
     pub recipient: String,
-    pub token_id: Option<Uuid>,
+    pub token_id: Option<TokenId>,
     pub created_at: DateTimeUtc,
     pub next_attempt_at: DateTimeUtc,
     pub attempts: i32,

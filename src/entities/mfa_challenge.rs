@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::UserId;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "mfa_challenges")]
 pub struct Model {
@@ -7,7 +9,7 @@ pub struct Model {
     pub id: Uuid,
     #[sea_orm(unique)]
     pub token_hash: String,
-    pub user_id: Uuid,
+    pub user_id: UserId,
     pub credential_epoch: i32,
     pub device_fingerprint: Option<String>,
     pub remember_me: bool,

@@ -1,12 +1,14 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{CeremonyId, UserId};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "passkey_challenges")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
+    pub id: CeremonyId,
     pub ceremony: String,
-    pub user_id: Option<Uuid>,
+    pub user_id: Option<UserId>,
     pub state: String,
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,

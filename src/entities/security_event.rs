@@ -1,13 +1,15 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{SessionId, UserId};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "security_events")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: i64,
     pub kind: String,
-    pub user_id: Option<Uuid>,
-    pub session_id: Option<Uuid>,
+    pub user_id: Option<UserId>,
+    pub session_id: Option<SessionId>,
     pub identifier: Option<String>,
     pub ip_address: Option<String>,
     pub user_agent: Option<String>,

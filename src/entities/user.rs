@@ -1,10 +1,12 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::UserId;
+
 #[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
+    pub id: UserId,
     pub username: String,
     #[sea_orm(unique)]
     pub username_key: String,
@@ -85,7 +87,7 @@ mod tests {
         let hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA";
         let now = chrono::Utc::now();
         let user = super::Model {
-            id: uuid::Uuid::nil(),
+            id: crate::domain::UserId::from(uuid::Uuid::nil()),
             username: "amina".into(),
             username_key: "amina".into(),
             email: "amina@example.dz".into(),

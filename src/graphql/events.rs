@@ -156,9 +156,7 @@ impl EventQuery {
         let first = first.unwrap_or(50);
         let user_id = user_id
             .map(|id| {
-                UserId::parse(&id)
-                    .map(|id| id.as_uuid())
-                    .ok_or_else(|| ApiError::bad_input("userId", "Unknown user id."))
+                UserId::parse(&id).ok_or_else(|| ApiError::bad_input("userId", "Unknown user id."))
             })
             .transpose()?;
         let filter = EventFilter {

@@ -23,7 +23,7 @@ impl Loader<UserId> for UserLoader {
             .find_users(ids)
             .await
             .map_err(|e| Arc::new(e.into()))?;
-        Ok(users.into_iter().map(|u| (UserId::from(u.id), u)).collect())
+        Ok(users.into_iter().map(|u| (u.id, u)).collect())
     }
 }
 
@@ -45,7 +45,7 @@ impl Loader<UserId> for ActiveSessionsLoader {
             .map_err(|e| Arc::new(e.into()))?;
         let mut by_user: HashMap<UserId, Vec<session::Model>> = HashMap::new();
         for s in sessions {
-            by_user.entry(UserId::from(s.user_id)).or_default().push(s);
+            by_user.entry(s.user_id).or_default().push(s);
         }
         Ok(by_user)
     }

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::{
     auth::{MfaStatus, SignedIn},
-    domain::{SessionId, UserId, device_name},
+    domain::{UserId, device_name},
     entities::{session, user},
 };
 
@@ -105,12 +105,12 @@ impl User {
     /// The user's passkeys, oldest first. Staff, or the user.
     async fn passkeys(&self, ctx: &Context<'_>) -> Result<Vec<Passkey>, ApiError> {
         let me = principal(ctx).await?;
-        if !me.is_staff && me.user_id.as_uuid() != self.0.id {
+        if !me.is_staff && me.user_id != self.0.id {
             return Err(ApiError::forbidden());
         }
         let keys = ctx
             .data_unchecked::<DataLoader<PasskeysLoader>>()
-            .load_one(UserId::from(self.0.id))
+            .load_one(self.0.id)
             .await
             .map_err(|e| (*e).clone())?;
         Ok(keys.unwrap_or_default().into_iter().map(Passkey).collect())
@@ -118,19 +118,19 @@ impl User {
     /// The user's active sessions, most recently used first. Staff, or the user.
     async fn sessions(&self, ctx: &Context<'_>) -> Result<Vec<Session>, ApiError> {
         let me = principal(ctx).await?;
-        if !me.is_staff && me.user_id.as_uuid() != self.0.id {
+        if !me.is_staff && me.user_id != self.0.id {
             return Err(ApiError::forbidden());
         }
-        active_sessions(ctx, UserId::from(self.0.id)).await
+        active_sessions(ctx, self.0.id).await
     }
 }
 
 /// A user's second-factor state through the request's DataLoader (a list of users asks
 /// for many).
-async fn mfa_status(ctx: &Context<'_>, id: uuid::Uuid) -> Result<MfaStatus, ApiError> {
+async fn mfa_status(ctx: &Context<'_>, id: UserId) -> Result<MfaStatus, ApiError> {
     Ok(ctx
         .data_unchecked::<DataLoader<MfaStatusLoader>>()
-        .load_one(UserId::from(id))
+        .load_one(id)
         .await
         .map_err(|e| (*e).clone())?
         .unwrap_or_default())
@@ -162,13 +162,13 @@ fn current_first(ctx: &Context<'_>, sessions: Vec<session::Model>) -> Vec<Sessio
     let current = ctx.data_unchecked::<Caller>().current_session();
     let mut sessions: Vec<Session> = sessions.into_iter().map(Session::from).collect();
     // A stable sort keeps the loader's most-recently-used order behind the current one.
-    sessions.sort_by_key(|s| Some(SessionId::from(s.row.id)) != current);
+    sessions.sort_by_key(|s| Some(s.row.id) != current);
     sessions
 }
 
-pub async fn load_user(ctx: &Context<'_>, id: uuid::Uuid) -> Result<User, ApiError> {
+pub async fn load_user(ctx: &Context<'_>, id: UserId) -> Result<User, ApiError> {
     ctx.data_unchecked::<DataLoader<UserLoader>>()
-        .load_one(UserId::from(id))
+        .load_one(id)
         .await
         .map_err(|e| (*e).clone())?
         .map(User)
@@ -244,7 +244,7 @@ impl Session {
     /// True for the session of the token that asks.
     async fn current(&self, ctx: &Context<'_>) -> bool {
         self.is_current.unwrap_or_else(|| {
-            ctx.data_unchecked::<Caller>().current_session() == Some(SessionId::from(self.row.id))
+            ctx.data_unchecked::<Caller>().current_session() == Some(self.row.id)
         })
     }
     /// The account signed in.
@@ -288,7 +288,7 @@ pub struct AuthPayload {
 impl AuthPayload {
     /// The account signed in.
     async fn user(&self, ctx: &Context<'_>) -> Result<User, ApiError> {
-        load_user(ctx, self.user_id.as_uuid()).await
+        load_user(ctx, self.user_id).await
     }
     /// The session these tokens belong to.
     async fn session(&self) -> Session {

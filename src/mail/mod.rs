@@ -3,7 +3,6 @@
 //!
 //! The flows in `crate::auth` only write outbox rows; everything that talks to a mail
 //! server lives here, off the request path.
-mod second_factor_templates;
 mod templates;
 mod transport;
 mod worker;

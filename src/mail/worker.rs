@@ -20,9 +20,9 @@ use super::{
 use crate::{
     auth::tokens::OneTimeTokens,
     config::Settings,
-    domain::{Language, MailId, TokenId, UserId},
+    domain::{Language, MailId, MailKind, TokenPurpose},
     entities::mail_outbox,
-    store::{self, one_time_tokens::TokenPurpose, outbox::MailKind},
+    store,
 };
 
 /// How long a claim holds a row; longer than any SMTP conversation may take.
@@ -150,7 +150,7 @@ impl OutboxWorker {
         let Some(kind) = MailKind::parse(&row.kind) else {
             return Ok(Composed::Dropped("unknown message kind"));
         };
-        let Some(user) = store::users::find(&self.db, UserId::from(row.user_id)).await? else {
+        let Some(user) = store::users::find(&self.db, row.user_id).await? else {
             return Ok(Composed::Dropped("the account no longer exists"));
         };
         let language = Language::parse(&user.language)
@@ -165,7 +165,7 @@ impl OutboxWorker {
                 } else {
                     (TokenPurpose::EmailVerification, "verify-email")
                 };
-                let token_id = row.token_id.map(TokenId::from);
+                let token_id = row.token_id;
                 let token = match token_id {
                     Some(id) => store::one_time_tokens::find(&self.db, id).await?,
                     None => None,

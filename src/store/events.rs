@@ -6,10 +6,9 @@ use sea_orm::{
     QuerySelect, TransactionSession, TransactionTrait, prelude::Expr, sea_query::ExprTrait,
 };
 use sha2::{Digest, Sha256};
-use uuid::Uuid;
 
 use crate::{
-    domain::SecurityEventKind,
+    domain::{SecurityEventKind, SessionId, UserId},
     entities::{
         audit_chain::{self, Entity as AuditChain},
         security_event::{self, Entity as SecurityEvents},
@@ -20,8 +19,8 @@ use crate::{
 #[derive(Debug, Clone)]
 pub struct NewEvent {
     pub kind: SecurityEventKind,
-    pub user_id: Option<Uuid>,
-    pub session_id: Option<Uuid>,
+    pub user_id: Option<UserId>,
+    pub session_id: Option<SessionId>,
     pub identifier: Option<String>,
     pub ip_address: Option<String>,
     pub user_agent: Option<String>,
@@ -112,7 +111,7 @@ fn chain_hash(event: &security_event::Model) -> String {
 /// Which events a page shows.
 #[derive(Debug, Clone, Default)]
 pub struct EventFilter {
-    pub user_id: Option<Uuid>,
+    pub user_id: Option<UserId>,
     pub kind: Option<SecurityEventKind>,
 }
 

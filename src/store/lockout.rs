@@ -97,7 +97,7 @@ pub async fn claim_for_user(
         .col_expr(user::Column::FailedLoginCount, attempts)
         .col_expr(user::Column::LockedUntil, lock)
         .col_expr(user::Column::FailedLoginAt, Expr::val(Some(attempt.now)))
-        .filter(user::Column::Id.eq(id.as_uuid()))
+        .filter(user::Column::Id.eq(id))
         .filter(unlocked(locked, attempt.now))
         .exec_with_returning(db)
         .await?;
@@ -147,7 +147,7 @@ pub async fn user_locked_until(
     db: &impl ConnectionTrait,
     id: UserId,
 ) -> Result<Option<DateTime<Utc>>, DbErr> {
-    Ok(Users::find_by_id(id.as_uuid())
+    Ok(Users::find_by_id(id)
         .select_only()
         .column(user::Column::LockedUntil)
         .into_tuple::<Option<DateTime<Utc>>>()
@@ -189,7 +189,7 @@ pub async fn forget_identifiers(
 /// Clears an account's lock and its failure count.
 pub async fn unlock_user(db: &impl ConnectionTrait, id: UserId) -> Result<(), DbErr> {
     cleared(Users::update_many())
-        .filter(user::Column::Id.eq(id.as_uuid()))
+        .filter(user::Column::Id.eq(id))
         .exec(db)
         .await?;
     Ok(())
@@ -221,7 +221,7 @@ pub async fn refund_for_user(
         .into();
     let mut refund = Users::update_many()
         .col_expr(user::Column::FailedLoginCount, less)
-        .filter(user::Column::Id.eq(id.as_uuid()));
+        .filter(user::Column::Id.eq(id));
     if set_the_lock {
         refund = refund
             .col_expr(

@@ -33,7 +33,7 @@ pub async fn create(
     mfa_challenge::ActiveModel {
         id: Set(Uuid::now_v7()),
         token_hash: Set(new.token_hash),
-        user_id: Set(new.user_id.as_uuid()),
+        user_id: Set(new.user_id),
         credential_epoch: Set(new.credential_epoch),
         device_fingerprint: Set(new.device_fingerprint),
         remember_me: Set(new.remember_me),
@@ -112,7 +112,7 @@ pub async fn end_all_for_user(
 ) -> Result<(), DbErr> {
     Challenges::update_many()
         .col_expr(mfa_challenge::Column::UsedAt, Expr::val(Some(now)))
-        .filter(mfa_challenge::Column::UserId.eq(user_id.as_uuid()))
+        .filter(mfa_challenge::Column::UserId.eq(user_id))
         .filter(mfa_challenge::Column::UsedAt.is_null())
         .exec(db)
         .await?;

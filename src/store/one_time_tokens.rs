@@ -7,28 +7,12 @@ use sea_orm::{
 };
 
 use crate::{
-    domain::{TokenId, UserId},
+    domain::{TokenId, TokenPurpose, UserId},
     entities::{
         one_time_token::{self, Entity as Tokens},
         user::{self, Entity as Users},
     },
 };
-
-/// What a token is for; stored in `purpose` and bound into the token itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenPurpose {
-    PasswordReset,
-    EmailVerification,
-}
-
-impl TokenPurpose {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::PasswordReset => "password_reset",
-            Self::EmailVerification => "email_verification",
-        }
-    }
-}
 
 pub struct NewToken {
     pub id: TokenId,
@@ -45,8 +29,8 @@ pub async fn create(
     now: DateTime<Utc>,
 ) -> Result<one_time_token::Model, DbErr> {
     one_time_token::ActiveModel {
-        id: Set(new.id.as_uuid()),
-        user_id: Set(new.user_id.as_uuid()),
+        id: Set(new.id),
+        user_id: Set(new.user_id),
         purpose: Set(new.purpose.as_str().to_owned()),
         nonce: Set(new.nonce),
         token_hash: Set(new.token_hash),
@@ -62,7 +46,7 @@ pub async fn find(
     db: &impl ConnectionTrait,
     id: TokenId,
 ) -> Result<Option<one_time_token::Model>, DbErr> {
-    Tokens::find_by_id(id.as_uuid()).one(db).await
+    Tokens::find_by_id(id).one(db).await
 }
 
 /// Retires the user's unused tokens of this purpose: asking again invalidates the
@@ -75,7 +59,7 @@ pub async fn supersede(
 ) -> Result<u64, DbErr> {
     let result = Tokens::update_many()
         .col_expr(one_time_token::Column::UsedAt, Expr::val(Some(now)))
-        .filter(one_time_token::Column::UserId.eq(user_id.as_uuid()))
+        .filter(one_time_token::Column::UserId.eq(user_id))
         .filter(one_time_token::Column::Purpose.eq(purpose.as_str()))
         .filter(one_time_token::Column::UsedAt.is_null())
         .exec(db)

@@ -9,58 +9,9 @@ use sea_orm::{
 };
 
 use crate::{
-    domain::{MailId, TokenId, UserId},
+    domain::{MailId, MailKind, TokenId, UserId},
     entities::mail_outbox::{self, Entity as Outbox},
 };
-
-/// Which message a row stands for; stored in `kind`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MailKind {
-    EmailVerification,
-    PasswordReset,
-    PasswordChanged,
-    PasswordResetCompleted,
-    NewSignIn,
-    MfaEnabled,
-    MfaDisabled,
-    RecoveryCodeUsed,
-    PasskeyAdded,
-    PasskeyRemoved,
-}
-
-impl MailKind {
-    const ALL: [Self; 10] = [
-        Self::EmailVerification,
-        Self::PasswordReset,
-        Self::PasswordChanged,
-        Self::PasswordResetCompleted,
-        Self::NewSignIn,
-        Self::MfaEnabled,
-        Self::MfaDisabled,
-        Self::RecoveryCodeUsed,
-        Self::PasskeyAdded,
-        Self::PasskeyRemoved,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::EmailVerification => "email_verification",
-            Self::PasswordReset => "password_reset",
-            Self::PasswordChanged => "password_changed",
-            Self::PasswordResetCompleted => "password_reset_completed",
-            Self::NewSignIn => "new_sign_in",
-            Self::MfaEnabled => "mfa_enabled",
-            Self::MfaDisabled => "mfa_disabled",
-            Self::RecoveryCodeUsed => "recovery_code_used",
-            Self::PasskeyAdded => "passkey_added",
-            Self::PasskeyRemoved => "passkey_removed",
-        }
-    }
-
-    pub fn parse(stored: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|kind| kind.as_str() == stored)
-    }
-}
 
 pub struct NewMail {
     pub kind: MailKind,
@@ -79,11 +30,11 @@ pub async fn queue(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     mail_outbox::ActiveModel {
-        id: Set(MailId::new().as_uuid()),
+        id: Set(MailId::new()),
         kind: Set(new.kind.as_str().to_owned()),
-        user_id: Set(new.user_id.as_uuid()),
+        user_id: Set(new.user_id),
         recipient: Set(new.recipient),
-        token_id: Set(new.token_id.map(|id| id.as_uuid())),
+        token_id: Set(new.token_id),
         created_at: Set(now),
         next_attempt_at: Set(now),
         attempts: Set(0),
@@ -123,10 +74,10 @@ pub async fn find_due(
         .filter(claimable(now))
         .order_by_asc(mail_outbox::Column::NextAttemptAt)
         .limit(limit)
-        .into_tuple::<uuid::Uuid>()
+        .into_tuple::<MailId>()
         .all(db)
         .await?;
-    Ok(ids.into_iter().map(MailId::from).collect())
+    Ok(ids)
 }
 
 /// Claims a due message until `lease_until` and counts the attempt, in one conditional
@@ -146,14 +97,14 @@ pub async fn claim(
             mail_outbox::Column::Attempts,
             Expr::col(mail_outbox::Column::Attempts).add(1),
         )
-        .filter(mail_outbox::Column::Id.eq(id.as_uuid()))
+        .filter(mail_outbox::Column::Id.eq(id))
         .filter(claimable(now))
         .exec(db)
         .await?;
     if result.rows_affected != 1 {
         return Ok(None);
     }
-    Outbox::find_by_id(id.as_uuid()).one(db).await
+    Outbox::find_by_id(id).one(db).await
 }
 
 pub async fn mark_sent(
@@ -171,7 +122,7 @@ pub async fn mark_sent(
             mail_outbox::Column::LastError,
             Expr::val(Option::<String>::None),
         )
-        .filter(mail_outbox::Column::Id.eq(id.as_uuid()))
+        .filter(mail_outbox::Column::Id.eq(id))
         .exec(db)
         .await?;
     Ok(())
@@ -197,7 +148,7 @@ pub async fn reschedule(
             mail_outbox::Column::LastError,
             Expr::val(Some(error.to_owned())),
         )
-        .filter(mail_outbox::Column::Id.eq(id.as_uuid()))
+        .filter(mail_outbox::Column::Id.eq(id))
         .exec(db)
         .await?;
     Ok(())
@@ -220,7 +171,7 @@ pub async fn mark_failed(
             mail_outbox::Column::LastError,
             Expr::val(Some(error.to_owned())),
         )
-        .filter(mail_outbox::Column::Id.eq(id.as_uuid()))
+        .filter(mail_outbox::Column::Id.eq(id))
         .exec(db)
         .await?;
     Ok(())

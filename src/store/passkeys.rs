@@ -12,7 +12,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    domain::UserId,
+    domain::{CeremonyId, PasskeyId, UserId},
     entities::{
         passkey::{self, Entity as Passkeys},
         passkey_challenge::{self, Entity as Challenges},
@@ -51,8 +51,8 @@ pub async fn create(
     now: DateTime<Utc>,
 ) -> Result<Option<passkey::Model>, DbErr> {
     let inserted = passkey::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        user_id: Set(new.user_id.as_uuid()),
+        id: Set(PasskeyId::new()),
+        user_id: Set(new.user_id),
         credential_hash: Set(new.credential_hash),
         credential: Set(new.credential),
         sign_count: Set(i64::from(new.sign_count)),
@@ -74,19 +74,15 @@ pub async fn for_users(
     db: &impl ConnectionTrait,
     user_ids: &[UserId],
 ) -> Result<HashMap<UserId, Vec<passkey::Model>>, DbErr> {
-    let ids: Vec<Uuid> = user_ids.iter().map(|id| id.as_uuid()).collect();
     let rows = Passkeys::find()
-        .filter(passkey::Column::UserId.is_in(ids))
+        .filter(passkey::Column::UserId.is_in(user_ids.iter().copied()))
         .order_by_asc(passkey::Column::CreatedAt)
         .order_by_asc(passkey::Column::Id)
         .all(db)
         .await?;
     let mut by_user: HashMap<UserId, Vec<passkey::Model>> = HashMap::new();
     for row in rows {
-        by_user
-            .entry(UserId::from(row.user_id))
-            .or_default()
-            .push(row);
+        by_user.entry(row.user_id).or_default().push(row);
     }
     Ok(by_user)
 }
@@ -118,7 +114,7 @@ pub async fn find_by_credential(
 /// two assertions with one counter value mean two copies of one key.
 pub async fn record_use(
     db: &impl ConnectionTrait,
-    id: Uuid,
+    id: PasskeyId,
     credential: String,
     sign_count: u32,
     now: DateTime<Utc>,
@@ -138,10 +134,14 @@ pub async fn record_use(
 }
 
 /// Deletes one of the user's passkeys; false when the user has none with that id.
-pub async fn delete(db: &impl ConnectionTrait, user_id: UserId, id: Uuid) -> Result<bool, DbErr> {
+pub async fn delete(
+    db: &impl ConnectionTrait,
+    user_id: UserId,
+    id: PasskeyId,
+) -> Result<bool, DbErr> {
     let result = Passkeys::delete_many()
         .filter(passkey::Column::Id.eq(id))
-        .filter(passkey::Column::UserId.eq(user_id.as_uuid()))
+        .filter(passkey::Column::UserId.eq(user_id))
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
@@ -151,11 +151,11 @@ pub async fn delete(db: &impl ConnectionTrait, user_id: UserId, id: Uuid) -> Res
 /// there were.
 pub async fn delete_all(db: &impl ConnectionTrait, user_id: UserId) -> Result<u64, DbErr> {
     Challenges::delete_many()
-        .filter(passkey_challenge::Column::UserId.eq(user_id.as_uuid()))
+        .filter(passkey_challenge::Column::UserId.eq(user_id))
         .exec(db)
         .await?;
     let result = Passkeys::delete_many()
-        .filter(passkey::Column::UserId.eq(user_id.as_uuid()))
+        .filter(passkey::Column::UserId.eq(user_id))
         .exec(db)
         .await?;
     Ok(result.rows_affected)
@@ -173,12 +173,13 @@ pub async fn create_challenge(
     db: &impl ConnectionTrait,
     new: NewChallenge,
     now: DateTime<Utc>,
-) -> Result<Uuid, DbErr> {
-    let id = Uuid::new_v4();
+) -> Result<CeremonyId, DbErr> {
+    // Random, not time-ordered: the id is all a client holds of its ceremony.
+    let id = CeremonyId::from(Uuid::new_v4());
     passkey_challenge::ActiveModel {
         id: Set(id),
         ceremony: Set(new.ceremony.name().to_owned()),
-        user_id: Set(new.user_id.map(|id| id.as_uuid())),
+        user_id: Set(new.user_id),
         state: Set(new.state),
         created_at: Set(now),
         expires_at: Set(new.expires_at),
@@ -194,7 +195,7 @@ pub async fn create_challenge(
 /// a wrong answer burns the challenge too.
 pub async fn take_challenge(
     db: &impl ConnectionTrait,
-    id: Uuid,
+    id: CeremonyId,
     ceremony: Ceremony,
     now: DateTime<Utc>,
 ) -> Result<Option<passkey_challenge::Model>, DbErr> {

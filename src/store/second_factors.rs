@@ -32,7 +32,7 @@ pub async fn find_totp(
     db: &impl ConnectionTrait,
     user_id: UserId,
 ) -> Result<Option<totp_factor::Model>, DbErr> {
-    TotpFactors::find_by_id(user_id.as_uuid()).one(db).await
+    TotpFactors::find_by_id(user_id).one(db).await
 }
 
 /// The user's active (confirmed) factor.
@@ -54,7 +54,7 @@ pub async fn start_totp(
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let pending = totp_factor::ActiveModel {
-        user_id: Set(user_id.as_uuid()),
+        user_id: Set(user_id),
         sealed_secret: Set(sealed_secret),
         created_at: Set(now),
         confirmed_at: Set(None),
@@ -91,7 +91,7 @@ pub async fn confirm_totp(
     let result = TotpFactors::update_many()
         .col_expr(totp_factor::Column::ConfirmedAt, Expr::val(Some(now)))
         .col_expr(totp_factor::Column::LastUsedStep, Expr::val(Some(step)))
-        .filter(totp_factor::Column::UserId.eq(user_id.as_uuid()))
+        .filter(totp_factor::Column::UserId.eq(user_id))
         .filter(totp_factor::Column::ConfirmedAt.is_null())
         .filter(totp_factor::Column::SealedSecret.eq(sealed_secret))
         .exec(db)
@@ -110,7 +110,7 @@ pub async fn claim_totp_step(
 ) -> Result<bool, DbErr> {
     let result = TotpFactors::update_many()
         .col_expr(totp_factor::Column::LastUsedStep, Expr::val(Some(step)))
-        .filter(totp_factor::Column::UserId.eq(user_id.as_uuid()))
+        .filter(totp_factor::Column::UserId.eq(user_id))
         .filter(totp_factor::Column::ConfirmedAt.is_not_null())
         .filter(totp_factor::Column::SealedSecret.eq(sealed_secret))
         .filter(
@@ -127,16 +127,16 @@ pub async fn claim_totp_step(
 /// active factor was removed.
 pub async fn delete_all(db: &impl ConnectionTrait, user_id: UserId) -> Result<bool, DbErr> {
     let active = TotpFactors::delete_many()
-        .filter(totp_factor::Column::UserId.eq(user_id.as_uuid()))
+        .filter(totp_factor::Column::UserId.eq(user_id))
         .filter(totp_factor::Column::ConfirmedAt.is_not_null())
         .exec(db)
         .await?;
     TotpFactors::delete_many()
-        .filter(totp_factor::Column::UserId.eq(user_id.as_uuid()))
+        .filter(totp_factor::Column::UserId.eq(user_id))
         .exec(db)
         .await?;
     RecoveryCodes::delete_many()
-        .filter(recovery_code::Column::UserId.eq(user_id.as_uuid()))
+        .filter(recovery_code::Column::UserId.eq(user_id))
         .exec(db)
         .await?;
     Ok(active.rows_affected == 1)
@@ -150,14 +150,14 @@ pub async fn replace_recovery_codes(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     RecoveryCodes::delete_many()
-        .filter(recovery_code::Column::UserId.eq(user_id.as_uuid()))
+        .filter(recovery_code::Column::UserId.eq(user_id))
         .exec(db)
         .await?;
     let rows = code_hashes
         .into_iter()
         .map(|code_hash| recovery_code::ActiveModel {
             id: Set(Uuid::now_v7()),
-            user_id: Set(user_id.as_uuid()),
+            user_id: Set(user_id),
             code_hash: Set(code_hash),
             created_at: Set(now),
             used_at: Set(None),
@@ -176,7 +176,7 @@ pub async fn use_recovery_code(
 ) -> Result<bool, DbErr> {
     let result = RecoveryCodes::update_many()
         .col_expr(recovery_code::Column::UsedAt, Expr::val(Some(now)))
-        .filter(recovery_code::Column::UserId.eq(user_id.as_uuid()))
+        .filter(recovery_code::Column::UserId.eq(user_id))
         .filter(recovery_code::Column::CodeHash.eq(code_hash))
         .filter(recovery_code::Column::UsedAt.is_null())
         .exec(db)

@@ -59,8 +59,8 @@ pub async fn create(
     now: DateTime<Utc>,
 ) -> Result<session::Model, DbErr> {
     session::ActiveModel {
-        id: Set(SessionId::new().as_uuid()),
-        user_id: Set(new.user_id.as_uuid()),
+        id: Set(SessionId::new()),
+        user_id: Set(new.user_id),
         device_fingerprint: Set(new.device_fingerprint),
         user_agent: Set(new.user_agent),
         ip_address: Set(new.ip_address),
@@ -83,7 +83,7 @@ pub async fn find(
     db: &impl ConnectionTrait,
     id: SessionId,
 ) -> Result<Option<session::Model>, DbErr> {
-    Sessions::find_by_id(id.as_uuid()).one(db).await
+    Sessions::find_by_id(id).one(db).await
 }
 
 /// A session with its user, in one query: what every authenticated request checks.
@@ -91,7 +91,7 @@ pub async fn find_with_user(
     db: &impl ConnectionTrait,
     id: SessionId,
 ) -> Result<Option<(session::Model, user::Model)>, DbErr> {
-    let found = Sessions::find_by_id(id.as_uuid())
+    let found = Sessions::find_by_id(id)
         .find_also_related(user::Entity)
         .one(db)
         .await?;
@@ -119,7 +119,7 @@ pub async fn recent_for_user(
     limit: u64,
 ) -> Result<Vec<session::Model>, DbErr> {
     Sessions::find()
-        .filter(session::Column::UserId.eq(user_id.as_uuid()))
+        .filter(session::Column::UserId.eq(user_id))
         .order_by_desc(session::Column::CreatedAt)
         .limit(limit)
         .all(db)
@@ -133,7 +133,7 @@ pub async fn revoke(
     reason: RevokeReason,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let result = revoke_where(session::Column::Id.eq(id.as_uuid()), reason, now)
+    let result = revoke_where(session::Column::Id.eq(id), reason, now)
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
@@ -147,10 +147,10 @@ pub async fn revoke_all_for_user(
     reason: RevokeReason,
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
-    let mut update = revoke_where(session::Column::UserId.eq(user_id.as_uuid()), reason, now)
-        .filter(live_at(now));
+    let mut update =
+        revoke_where(session::Column::UserId.eq(user_id), reason, now).filter(live_at(now));
     if let Some(keep) = except {
-        update = update.filter(session::Column::Id.ne(keep.as_uuid()));
+        update = update.filter(session::Column::Id.ne(keep));
     }
     Ok(update.exec(db).await?.rows_affected)
 }
@@ -163,7 +163,7 @@ pub async fn revoke_same_device(
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
     let result = revoke_where(
-        session::Column::UserId.eq(user_id.as_uuid()),
+        session::Column::UserId.eq(user_id),
         RevokeReason::ReplacedBySameDevice,
         now,
     )
@@ -180,14 +180,14 @@ pub async fn trim_to(
     keep: u64,
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
-    let surplus: Vec<uuid::Uuid> = Sessions::find()
+    let surplus: Vec<SessionId> = Sessions::find()
         .select_only()
         .column(session::Column::Id)
-        .filter(session::Column::UserId.eq(user_id.as_uuid()))
+        .filter(session::Column::UserId.eq(user_id))
         .filter(live_at(now))
         .order_by_desc(session::Column::LastUsedAt)
         .order_by_desc(session::Column::Id)
-        .into_tuple::<uuid::Uuid>()
+        .into_tuple::<SessionId>()
         .all(db)
         .await?
         .into_iter()
@@ -221,7 +221,7 @@ pub async fn rotate_refresh(
         .col_expr(session::Column::RotatedAt, Expr::val(Some(now)))
         .col_expr(session::Column::LastUsedAt, Expr::val(now))
         .col_expr(session::Column::ExpiresAt, Expr::val(expires_at))
-        .filter(session::Column::Id.eq(id.as_uuid()))
+        .filter(session::Column::Id.eq(id))
         .filter(session::Column::RefreshCounter.eq(from))
         .filter(session::Column::RevokedAt.is_null())
         .exec(db)

@@ -75,7 +75,7 @@ pub async fn create_imported(
 
 fn new_row(id: UserId, new: NewUser, now: DateTime<Utc>) -> user::ActiveModel {
     user::ActiveModel {
-        id: Set(id.as_uuid()),
+        id: Set(id),
         username: Set(new.username.as_str().to_owned()),
         username_key: Set(new.username.key()),
         email: Set(new.email.as_str().to_owned()),
@@ -102,7 +102,7 @@ fn new_row(id: UserId, new: NewUser, now: DateTime<Utc>) -> user::ActiveModel {
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: UserId) -> Result<Option<user::Model>, DbErr> {
-    Users::find_by_id(id.as_uuid()).one(db).await
+    Users::find_by_id(id).one(db).await
 }
 
 pub async fn find_many(
@@ -178,7 +178,7 @@ pub async fn record_login(
     let result = super::lockout::cleared(Users::update_many())
         .col_expr(user::Column::LastLogin, Expr::val(Some(now)))
         .col_expr(user::Column::LastLoginIp, Expr::val(ip))
-        .filter(user::Column::Id.eq(id.as_uuid()))
+        .filter(user::Column::Id.eq(id))
         .filter(user::Column::CredentialEpoch.eq(credential_epoch))
         .exec(db)
         .await?;
@@ -196,7 +196,7 @@ pub async fn upgrade_password_hash(
 ) -> Result<bool, DbErr> {
     let result = Users::update_many()
         .col_expr(user::Column::PasswordHash, Expr::val(hash))
-        .filter(user::Column::Id.eq(id.as_uuid()))
+        .filter(user::Column::Id.eq(id))
         .filter(user::Column::PasswordHash.eq(previous))
         .exec(db)
         .await?;
@@ -209,7 +209,7 @@ pub async fn upgrade_password_hash(
 pub async fn lock(db: &impl ConnectionTrait, id: UserId) -> Result<(), DbErr> {
     Users::update_many()
         .col_expr(user::Column::Id, Expr::col(user::Column::Id))
-        .filter(user::Column::Id.eq(id.as_uuid()))
+        .filter(user::Column::Id.eq(id))
         .exec(db)
         .await?;
     Ok(())
@@ -255,7 +255,7 @@ pub async fn set_password(
             user::Column::CredentialEpoch,
             Expr::col(user::Column::CredentialEpoch).add(1),
         )
-        .filter(user::Column::Id.eq(id.as_uuid()));
+        .filter(user::Column::Id.eq(id));
     if let Replacing::Verified(previous) = replacing {
         update = update.filter(user::Column::PasswordHash.eq(previous));
     }
@@ -266,7 +266,7 @@ pub async fn set_password(
 pub async fn mark_email_verified(db: &impl ConnectionTrait, id: UserId) -> Result<(), DbErr> {
     Users::update_many()
         .col_expr(user::Column::EmailVerified, Expr::val(true))
-        .filter(user::Column::Id.eq(id.as_uuid()))
+        .filter(user::Column::Id.eq(id))
         .exec(db)
         .await?;
     Ok(())
@@ -332,7 +332,7 @@ pub async fn page(
         );
     }
     if let Some(before) = before {
-        query = query.filter(user::Column::Id.lt(before.as_uuid()));
+        query = query.filter(user::Column::Id.lt(before));
     }
     query.limit(limit).all(db).await
 }

@@ -181,11 +181,12 @@ async fn staff_filters_the_trail_by_user_and_kind_and_nobody_else_can(backend: B
 }
 
 fn verify(app: &TestApp) -> (bool, String) {
+    let data_dir = tempfile::tempdir().unwrap();
     let output = binary()
         .arg("verify-audit-chain")
         .env("DATABASE_URL", app.database_url())
         .env("JWT_SECRET", JWT_SECRET)
-        .env("DATA_DIR", app.database_url().len().to_string())
+        .env("DATA_DIR", data_dir.path())
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&output.stdout).to_string()

@@ -14,9 +14,9 @@ use crate::{
         AuthError, AuthService, ClientInfo, Principal, SecondFactorRefusal, audit::About,
         notices::queue_notice, now, rate_limit::Operation,
     },
-    domain::{InvalidInput, Password, RecoveryCode, SecurityEventKind, TotpCode, UserId},
+    domain::{InvalidInput, MailKind, Password, RecoveryCode, SecurityEventKind, TotpCode},
     entities::user,
-    store::{self, outbox::MailKind},
+    store,
 };
 
 /// What an authenticator app is set up with. Both hold the secret: show them to the
@@ -114,7 +114,7 @@ impl AuthService {
         queue_notice(&txn, &user, MailKind::MfaEnabled, None).await?;
         txn.commit().await?;
         self.wake_mail_worker();
-        let about = principal.about(Some(principal.session_id.as_uuid()));
+        let about = principal.about(Some(principal.session_id));
         self.record(SecurityEventKind::MfaEnabled, client, about)
             .await;
         Ok(codes)
@@ -133,7 +133,7 @@ impl AuthService {
         let user = self.me(principal).await?;
         self.reauthenticate(principal, &user, &password, "disableTotp", client)
             .await?;
-        let about = principal.about(Some(principal.session_id.as_uuid()));
+        let about = principal.about(Some(principal.session_id));
         self.remove_second_factors(&user, about, false, client)
             .await?;
         Ok(user)
@@ -202,7 +202,7 @@ impl AuthService {
         by_staff: bool,
         client: &ClientInfo,
     ) -> Result<(), AuthError> {
-        let user_id = UserId::from(user.id);
+        let user_id = user.id;
         let txn = self.db().begin().await?;
         store::users::lock(&txn, user_id).await?;
         let mut was_active = store::second_factors::delete_all(&txn, user_id).await?;
@@ -231,10 +231,7 @@ impl AuthService {
         code: &TotpCode,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Option<i64>, AuthError> {
-        let secret = self
-            .0
-            .second_factors
-            .open_secret(UserId::from(user.id), sealed)?;
+        let secret = self.0.second_factors.open_secret(user.id, sealed)?;
         let generator = totp::generator(secret, &self.policy().mfa.totp_issuer, &user.username)?;
         Ok(totp::matching_step(&generator, code, now))
     }

@@ -148,7 +148,7 @@ impl AuthService {
     /// A fresh set of recovery codes for `user`: the codes to show once, and the
     /// hashes to store.
     fn new_recovery_codes(&self, user: &user::Model) -> (Vec<RecoveryCode>, Vec<String>) {
-        let user_id = UserId::from(user.id);
+        let user_id = user.id;
         let codes: Vec<RecoveryCode> = (0..RECOVERY_CODES)
             .map(|_| RecoveryCode::random())
             .collect();

@@ -21,9 +21,9 @@ use crate::{
         notices::queue_notice, now, password_check::PasswordAccepted, rate_limit::Operation,
         sign_in::SignInDevice, to_chrono, tokens::OneTimeTokens,
     },
-    domain::{AuthMethods, MfaMethod, SecondFactorCode, SecurityEventKind, UserId, printable},
+    domain::{AuthMethods, MailKind, MfaMethod, SecondFactorCode, SecurityEventKind, printable},
     entities::{mfa_challenge, totp_factor, user},
-    store::{self, mfa_challenges::NewChallenge, outbox::MailKind},
+    store::{self, mfa_challenges::NewChallenge},
 };
 
 /// The second step of a sign-in, as the client sends it.
@@ -66,7 +66,7 @@ impl AuthService {
         methods: Vec<MfaMethod>,
     ) -> Result<MfaChallenge, AuthError> {
         let db = self.db();
-        let user_id = UserId::from(user.id);
+        let user_id = user.id;
         store::lockout::refund_for_user(db, user_id, accepted.set_the_lock).await?;
         let mut bytes = [0u8; TOKEN_BYTES];
         OsRng.fill_bytes(&mut bytes);
@@ -111,7 +111,7 @@ impl AuthService {
             .await?;
         let challenge = challenge.ok_or(AuthError::InvalidToken)?;
         let code = SecondFactorCode::parse(&input.code, "code")?;
-        let user_id = UserId::from(challenge.user_id);
+        let user_id = challenge.user_id;
         tracing::Span::current().record("user_id", tracing::field::display(user_id));
         // A disabled account, or a second factor removed meanwhile, ends the sign-in.
         let user = store::users::find(db, user_id)
@@ -195,7 +195,7 @@ impl AuthService {
         challenge: &mfa_challenge::Model,
         proof: &Proof,
     ) -> Result<Option<Claimed>, AuthError> {
-        let user_id = UserId::from(user.id);
+        let user_id = user.id;
         let now = now();
         let txn = self.db().begin().await?;
         store::users::lock(&txn, user_id).await?;

@@ -6,7 +6,7 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
 use super::refresh::HmacSha256;
-use crate::{domain::TokenId, store::one_time_tokens::TokenPurpose};
+use crate::domain::{TokenId, TokenPurpose};
 
 /// The tokens of password-reset and email-verification links:
 /// `base64url(HMAC(key, purpose ‖ row id ‖ nonce))`, 256 bits, with a fresh 128-bit

@@ -6,10 +6,7 @@ use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
 use super::*;
-use crate::{
-    domain::{AuthMethods, SessionId, UserId},
-    store::one_time_tokens::TokenPurpose,
-};
+use crate::domain::{AuthMethods, SessionId, TokenPurpose, UserId};
 
 fn secret(s: &str) -> SecretString {
     SecretString::from(s.to_owned())

@@ -18,7 +18,6 @@ use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use uuid::Uuid;
 use webauthn_rs::{
     Webauthn, WebauthnBuilder,
     fake::{FakePasskeyDistribution, WebauthnFakeCredentialGenerator},
@@ -28,7 +27,7 @@ use webauthn_rs::{
 use crate::{
     auth::{AuthError, AuthService, SecondFactorRefusal, now, to_chrono},
     config::PasskeySettings,
-    domain::{InvalidInput, UserId},
+    domain::{CeremonyId, InvalidInput, UserId},
     entities::{passkey, passkey_challenge},
     store::{
         self,
@@ -74,7 +73,7 @@ impl PasskeyCeremonies {
 
 /// A ceremony started: what the client hands `navigator.credentials`.
 pub struct PasskeyChallenge {
-    pub challenge_id: Uuid,
+    pub challenge_id: CeremonyId,
     /// `{"publicKey": {…}}`, JSON, for `PublicKeyCredential.parse…OptionsFromJSON`.
     pub options: String,
 }
@@ -132,7 +131,7 @@ impl AuthService {
         challenge_id: &str,
         ceremony: Ceremony,
     ) -> Result<passkey_challenge::Model, AuthError> {
-        let id = Uuid::parse_str(challenge_id).map_err(|_| AuthError::InvalidToken)?;
+        let id = CeremonyId::parse(challenge_id).ok_or(AuthError::InvalidToken)?;
         store::passkeys::take_challenge(self.db(), id, ceremony, now())
             .await?
             .ok_or(AuthError::InvalidToken)

@@ -3,7 +3,6 @@
 use sea_orm::TransactionTrait;
 use serde_json::json;
 use tracing::instrument;
-use uuid::Uuid;
 use webauthn_rs::prelude::{PasskeyRegistration, RegisterPublicKeyCredential};
 
 use super::{
@@ -15,11 +14,10 @@ use crate::{
         AuthError, AuthService, ClientInfo, Principal, SecondFactorRefusal, audit::About,
         notices::queue_notice, now, rate_limit::Operation,
     },
-    domain::{InvalidInput, SecurityEventKind, device_name},
+    domain::{InvalidInput, MailKind, PasskeyId, SecurityEventKind, device_name},
     entities::passkey,
     store::{
         self,
-        outbox::MailKind,
         passkeys::{Ceremony, NewPasskey},
     },
 };
@@ -61,7 +59,12 @@ impl AuthService {
             .collect();
         let (options, state) = ceremonies
             .webauthn
-            .start_passkey_registration(user.id, &user.username, &user.username, Some(exclude))
+            .start_passkey_registration(
+                user.id.as_uuid(),
+                &user.username,
+                &user.username,
+                Some(exclude),
+            )
             .map_err(unexpected)?;
         let mut options = serde_json::to_value(options).map_err(anyhow::Error::from)?;
         // The library asks authenticators not to keep the credential ("discouraged");
@@ -93,7 +96,7 @@ impl AuthService {
         let challenge = self
             .take_ceremony(&input.challenge_id, Ceremony::Registration)
             .await?;
-        if challenge.user_id != Some(principal.user_id.as_uuid()) {
+        if challenge.user_id != Some(principal.user_id) {
             return Err(AuthError::InvalidToken);
         }
         let state: PasskeyRegistration =
@@ -139,7 +142,7 @@ impl AuthService {
         self.wake_mail_worker();
         let about = About {
             detail: Some(json!({ "passkey": stored.id.to_string(), "name": name })),
-            ..principal.about(Some(principal.session_id.as_uuid()))
+            ..principal.about(Some(principal.session_id))
         };
         self.record(SecurityEventKind::PasskeyAdded, client, about)
             .await;
@@ -155,7 +158,7 @@ impl AuthService {
         id: &str,
         client: &ClientInfo,
     ) -> Result<(), AuthError> {
-        let id = Uuid::parse_str(id).map_err(|_| AuthError::NotFound)?;
+        let id = PasskeyId::parse(id).ok_or(AuthError::NotFound)?;
         let user = self.me(principal).await?;
         let txn = self.db().begin().await?;
         store::users::lock(&txn, principal.user_id).await?;
@@ -179,7 +182,7 @@ impl AuthService {
         self.wake_mail_worker();
         let about = About {
             detail: Some(json!({ "passkey": id.to_string(), "name": name })),
-            ..principal.about(Some(principal.session_id.as_uuid()))
+            ..principal.about(Some(principal.session_id))
         };
         self.record(SecurityEventKind::PasskeyRemoved, client, about)
             .await;

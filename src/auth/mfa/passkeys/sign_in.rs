@@ -54,10 +54,12 @@ impl AuthService {
             };
             // The same two queries whether or not the account exists: the answer's
             // timing must not tell either.
-            let owner_id = user.as_ref().map_or(uuid::Uuid::nil(), |user| user.id);
-            let keys = store::passkeys::for_user(self.db(), owner_id.into()).await?;
+            let owner_id = user
+                .as_ref()
+                .map_or(UserId::from(uuid::Uuid::nil()), |user| user.id);
+            let keys = store::passkeys::for_user(self.db(), owner_id).await?;
             // Only the named account's passkeys may answer (when it exists).
-            owner = user.map(|user| UserId::from(user.id));
+            owner = user.map(|user| user.id);
             let ids: Vec<Vec<u8>> = if keys.is_empty() {
                 ceremonies
                     .fakes
@@ -101,12 +103,12 @@ impl AuthService {
             self.passkey_refused(None, "unknown_passkey", client).await;
             return Err(AuthError::InvalidCredentials);
         };
-        let user_id = UserId::from(row.user_id);
+        let user_id = row.user_id;
         tracing::Span::current().record("user_id", tracing::field::display(user_id));
         let named_another = challenge.user_id.is_some_and(|named| named != row.user_id);
         let handle_of_another = answer
             .get_user_unique_id()
-            .is_some_and(|handle| handle != &row.user_id.as_bytes()[..]);
+            .is_some_and(|handle| handle != &row.user_id.as_uuid().as_bytes()[..]);
         if named_another || handle_of_another {
             self.passkey_refused(Some(&row), "another_account", client)
                 .await;

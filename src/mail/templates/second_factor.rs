@@ -1,6 +1,6 @@
 //! The notices about two-step sign-in, in French and English. Sent whatever the
 //! notification preferences: each tells the owner their account's protection changed.
-use super::templates::{MailLanguage, Parts};
+use super::{MailLanguage, Parts};
 
 /// Which change to two-step sign-in a notice is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,0 +1,50 @@
+//! The messages the service sends; the outbox stores a kind as its `as_str` text.
+
+/// Which message a row stands for; stored in the outbox's `kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailKind {
+    EmailVerification,
+    PasswordReset,
+    PasswordChanged,
+    PasswordResetCompleted,
+    NewSignIn,
+    MfaEnabled,
+    MfaDisabled,
+    RecoveryCodeUsed,
+    PasskeyAdded,
+    PasskeyRemoved,
+}
+
+impl MailKind {
+    const ALL: [Self; 10] = [
+        Self::EmailVerification,
+        Self::PasswordReset,
+        Self::PasswordChanged,
+        Self::PasswordResetCompleted,
+        Self::NewSignIn,
+        Self::MfaEnabled,
+        Self::MfaDisabled,
+        Self::RecoveryCodeUsed,
+        Self::PasskeyAdded,
+        Self::PasskeyRemoved,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::EmailVerification => "email_verification",
+            Self::PasswordReset => "password_reset",
+            Self::PasswordChanged => "password_changed",
+            Self::PasswordResetCompleted => "password_reset_completed",
+            Self::NewSignIn => "new_sign_in",
+            Self::MfaEnabled => "mfa_enabled",
+            Self::MfaDisabled => "mfa_disabled",
+            Self::RecoveryCodeUsed => "recovery_code_used",
+            Self::PasskeyAdded => "passkey_added",
+            Self::PasskeyRemoved => "passkey_removed",
+        }
+    }
+
+    pub fn parse(stored: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == stored)
+    }
+}
