@@ -135,23 +135,14 @@ pub async fn reschedule(
     next_attempt_at: DateTime<Utc>,
     error: &str,
 ) -> Result<(), DbErr> {
-    Outbox::update_many()
-        .col_expr(
-            mail_outbox::Column::NextAttemptAt,
-            Expr::val(next_attempt_at),
-        )
-        .col_expr(
-            mail_outbox::Column::LockedUntil,
-            Expr::val(Option::<DateTime<Utc>>::None),
-        )
-        .col_expr(
-            mail_outbox::Column::LastError,
-            Expr::val(Some(error.to_owned())),
-        )
-        .filter(mail_outbox::Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    Ok(())
+    release_after_failure(
+        db,
+        id,
+        mail_outbox::Column::NextAttemptAt,
+        next_attempt_at,
+        error,
+    )
+    .await
 }
 
 /// The last attempt failed too, or the message cannot be sent at all: give up.
@@ -161,8 +152,20 @@ pub async fn mark_failed(
     now: DateTime<Utc>,
     error: &str,
 ) -> Result<(), DbErr> {
+    release_after_failure(db, id, mail_outbox::Column::FailedAt, now, error).await
+}
+
+/// Unclaims a message whose attempt failed, noting the error and setting `column`
+/// (when to try again, or when it was given up) to `at`.
+async fn release_after_failure(
+    db: &impl ConnectionTrait,
+    id: MailId,
+    column: mail_outbox::Column,
+    at: DateTime<Utc>,
+    error: &str,
+) -> Result<(), DbErr> {
     Outbox::update_many()
-        .col_expr(mail_outbox::Column::FailedAt, Expr::val(Some(now)))
+        .col_expr(column, Expr::val(at))
         .col_expr(
             mail_outbox::Column::LockedUntil,
             Expr::val(Option::<DateTime<Utc>>::None),
