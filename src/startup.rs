@@ -84,6 +84,7 @@ impl Application {
             metrics: metrics_handle(),
             metrics_token: settings.metrics_token.clone(),
             discovery: openid_configuration(settings),
+            browsers: settings.browsers.clone(),
             introspection: settings
                 .introspection_token
                 .as_ref()

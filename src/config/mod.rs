@@ -3,6 +3,7 @@
 //! Nothing here is global: the server and each test build their own `Settings`.
 //! Every value is checked here, at start: one out of range stops the service with a
 //! message naming its variable, so no setting can make a later request fail.
+mod browsers;
 mod check;
 mod jwt;
 mod rate_limits;
@@ -11,6 +12,7 @@ mod second_factors;
 mod tests;
 mod vars;
 
+pub use browsers::{BrowserSettings, RefreshCookie};
 pub use check::{Severity, check};
 pub use jwt::{JWKS_MAX_AGE, JwtSettings, KeysStore, SigningAlgorithm};
 pub use rate_limits::{Operation, Quota, RateLimitSettings};
@@ -70,6 +72,7 @@ pub struct Settings {
     /// The one forwarding header believed from a trusted proxy; the other is ignored.
     pub trusted_proxy_header: ForwardingHeader,
     pub cors_origins: Vec<String>,
+    pub browsers: BrowserSettings,
     pub graphql: GraphqlSettings,
     pub log_format: LogFormat,
     /// How many argon2 computations may run at once; the rest wait their turn.
@@ -199,6 +202,12 @@ impl Settings {
             .0;
         let totp_issuer = default_totp_issuer(&public_url);
         let passkeys = PasskeySettings::load(&vars, &public_url)?;
+        let cors_origins: Vec<String> = vars
+            .list::<Origin>("CORS_ORIGINS")?
+            .into_iter()
+            .map(|o| o.0)
+            .collect();
+        let browsers = BrowserSettings::load(&vars, &public_url, &cors_origins)?;
         Ok(Self {
             app_env,
             database_url: vars.raw("DATABASE_URL").map(SecretString::from),
@@ -273,11 +282,8 @@ impl Settings {
                 .map(|p| p.0)
                 .collect(),
             trusted_proxy_header: vars.parse("TRUSTED_PROXY_HEADER", "x-forwarded-for")?,
-            cors_origins: vars
-                .list::<Origin>("CORS_ORIGINS")?
-                .into_iter()
-                .map(|o| o.0)
-                .collect(),
+            cors_origins,
+            browsers,
             graphql: GraphqlSettings {
                 graphiql: vars.parse("GRAPHIQL", if is_dev { "true" } else { "false" })?,
                 introspection: vars

@@ -1,12 +1,13 @@
 //! The account slice of the API: sign-up, sign-in, refresh, and the caller's own account.
 use async_graphql::{Context, InputObject, Object};
+use secrecy::ExposeSecret;
 
 use super::{
     caller::{Authenticated, VerifiedEmail, auth, caller, principal},
     error::ApiError,
     types::{AuthPayload, User},
 };
-use crate::auth::{ChangePassword, Credentials, NewAccount};
+use crate::auth::{AuthError, ChangePassword, Credentials, NewAccount};
 
 /// A new account.
 #[derive(InputObject)]
@@ -107,10 +108,8 @@ impl AccountMutation {
             language: input.language,
             timezone: input.timezone,
         };
-        Ok(auth(ctx)
-            .register(account, caller(ctx).client())
-            .await?
-            .into())
+        let signed_in = auth(ctx).register(account, caller(ctx).client()).await?;
+        Ok(AuthPayload::deliver(ctx, signed_in))
     }
 
     /// Signs in with a username or email address and a password. An account with
@@ -127,24 +126,48 @@ impl AccountMutation {
             device_fingerprint: input.device_fingerprint,
             remember_me: input.remember_me.unwrap_or(false),
         };
-        Ok(auth(ctx)
-            .login(credentials, caller(ctx).client())
-            .await?
-            .into())
+        let signed_in = auth(ctx).login(credentials, caller(ctx).client()).await?;
+        Ok(AuthPayload::deliver(ctx, signed_in))
     }
 
     /// Trades a refresh token for a new pair; the old refresh token is retired.
     /// Presented again after the grace window, it ends the whole session (`TOKEN_REUSED`).
+    /// In cookie mode (`REFRESH_TOKEN_COOKIE`) leave the argument out: the cookie is
+    /// read, and replaced by the new token.
     async fn refresh(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The `refreshToken` of the last pair (single use).")]
-        refresh_token: String,
+        #[graphql(
+            desc = "The `refreshToken` of the last pair (single use); left out, the cookie's."
+        )]
+        refresh_token: Option<String>,
     ) -> Result<AuthPayload, ApiError> {
-        Ok(auth(ctx)
-            .refresh(&refresh_token, caller(ctx).client())
-            .await?
-            .into())
+        let caller = caller(ctx);
+        let (token, from_cookie) = match refresh_token {
+            Some(token) => (token, false),
+            None => match caller.presented_refresh_token() {
+                Some(cookie) => (cookie.expose_secret().to_owned(), true),
+                None => return Err(ApiError::unauthenticated()),
+            },
+        };
+        match auth(ctx).refresh(&token, caller.client()).await {
+            Ok(signed_in) => Ok(AuthPayload::deliver(ctx, signed_in)),
+            Err(refused) => {
+                // A cookie that can never refresh again is only in the way; a rate
+                // limit or an outage leaves it for the next try.
+                let dead = matches!(
+                    refused,
+                    AuthError::InvalidToken
+                        | AuthError::TokenReused
+                        | AuthError::Unauthenticated
+                        | AuthError::AccountDisabled
+                );
+                if from_cookie && dead {
+                    caller.clear_refresh_cookie();
+                }
+                Err(refused.into())
+            }
+        }
     }
 
     /// Changes the password. The current device gets a new session and tokens; access
@@ -163,10 +186,10 @@ impl AccountMutation {
             new_password_confirm: input.new_password_confirm,
             revoke_other_sessions: input.revoke_other_sessions.unwrap_or(true),
         };
-        Ok(auth(ctx)
+        let signed_in = auth(ctx)
             .change_password(&me, change, caller(ctx).client())
-            .await?
-            .into())
+            .await?;
+        Ok(AuthPayload::deliver(ctx, signed_in))
     }
 
     /// Changes the fields given; leaves the others as they are.

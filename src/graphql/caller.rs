@@ -1,7 +1,9 @@
 //! Who is calling: resolved once per request, on first need, and enforced by guards.
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use async_graphql::{Context, Guard};
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
 use tokio::sync::OnceCell;
 
 use super::error::ApiError;
@@ -17,15 +19,104 @@ struct CallerInner {
     bearer: Option<String>,
     client: ClientInfo,
     principal: OnceCell<Option<Principal>>,
+    refresh_cookie: RefreshCookieJar,
+}
+
+/// The refresh-token cookie of one request: whether the deployment uses it, what the
+/// request carried, and what the answer must do with it.
+pub struct RefreshCookieJar {
+    enabled: bool,
+    presented: Option<SecretString>,
+    change: Mutex<Option<RefreshCookieChange>>,
+}
+
+/// What the answer does to the browser's refresh-token cookie.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefreshCookieChange {
+    /// Holds the new token; `expires_at` for a remembered session, otherwise the
+    /// cookie lasts as long as the browser (the session still ends on the server).
+    Set {
+        token: String,
+        expires_at: Option<DateTime<Utc>>,
+    },
+    Clear,
+}
+
+impl RefreshCookieJar {
+    /// No cookies: tokens travel in the body.
+    pub fn disabled() -> Self {
+        Self::new(false, None)
+    }
+
+    pub fn new(enabled: bool, presented: Option<SecretString>) -> Self {
+        Self {
+            enabled,
+            presented: presented.filter(|_| enabled),
+            change: Mutex::new(None),
+        }
+    }
+
+    /// What the answer must do to the cookie, once all operations have run.
+    pub fn take_change(&self) -> Option<RefreshCookieChange> {
+        self.change
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+
+    fn record(&self, change: RefreshCookieChange) {
+        *self.change.lock().unwrap_or_else(PoisonError::into_inner) = Some(change);
+    }
 }
 
 impl Caller {
     pub fn new(bearer: Option<String>, client: ClientInfo) -> Self {
+        Self::with_refresh_cookie(bearer, client, RefreshCookieJar::disabled())
+    }
+
+    pub fn with_refresh_cookie(
+        bearer: Option<String>,
+        client: ClientInfo,
+        refresh_cookie: RefreshCookieJar,
+    ) -> Self {
         Self(Arc::new(CallerInner {
             bearer,
             client,
             principal: OnceCell::new(),
+            refresh_cookie,
         }))
+    }
+
+    pub fn refresh_cookie(&self) -> &RefreshCookieJar {
+        &self.0.refresh_cookie
+    }
+
+    /// The refresh token the request's cookie holds (cookie mode only).
+    pub fn presented_refresh_token(&self) -> Option<&SecretString> {
+        self.0.refresh_cookie.presented.as_ref()
+    }
+
+    /// Hands a new refresh token to the client: into the cookie in cookie mode (and
+    /// `None` for the body), otherwise back for the body.
+    pub fn deliver_refresh_token(
+        &self,
+        token: String,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Option<String> {
+        let jar = &self.0.refresh_cookie;
+        if !jar.enabled {
+            return Some(token);
+        }
+        jar.record(RefreshCookieChange::Set { token, expires_at });
+        None
+    }
+
+    /// The session behind the cookie ended: the answer removes it (cookie mode only).
+    pub fn clear_refresh_cookie(&self) {
+        let jar = &self.0.refresh_cookie;
+        if jar.enabled {
+            jar.record(RefreshCookieChange::Clear);
+        }
     }
 
     pub fn client(&self) -> &ClientInfo {

@@ -143,10 +143,10 @@ impl MfaMutation {
             mfa_token: SecretString::from(input.mfa_token),
             code: input.code,
         };
-        Ok(auth(ctx)
+        let signed_in = auth(ctx)
             .complete_login(second_step, caller(ctx).client())
-            .await?
-            .into())
+            .await?;
+        Ok(AuthPayload::deliver(ctx, signed_in))
     }
 
     /// Removes an account's second factors — TOTP, recovery codes and passkeys — for a

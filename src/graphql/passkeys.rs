@@ -158,9 +158,9 @@ impl PasskeyMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The challenge and the browser's answer.")] input: FinishPasskeyInput,
     ) -> Result<AuthPayload, ApiError> {
-        Ok(auth(ctx)
+        let signed_in = auth(ctx)
             .finish_passkey_login(input.into(), caller(ctx).client())
-            .await?
-            .into())
+            .await?;
+        Ok(AuthPayload::deliver(ctx, signed_in))
     }
 }

@@ -31,10 +31,12 @@ impl SessionMutation {
     async fn logout(&self, ctx: &Context<'_>) -> Result<bool, ApiError> {
         let me = principal(ctx).await?;
         let client = ctx.data_unchecked::<Caller>().client();
-        Ok(ctx
+        let ended = ctx
             .data_unchecked::<AuthService>()
             .logout(&me, client)
-            .await?)
+            .await?;
+        ctx.data_unchecked::<Caller>().clear_refresh_cookie();
+        Ok(ended)
     }
 
     /// Ends every session of the caller, this one included; returns how many ended.
@@ -46,6 +48,7 @@ impl SessionMutation {
             .data_unchecked::<AuthService>()
             .logout_all(&me, client)
             .await?;
+        ctx.data_unchecked::<Caller>().clear_refresh_cookie();
         Ok(i32::try_from(ended).unwrap_or(i32::MAX))
     }
 
@@ -61,6 +64,9 @@ impl SessionMutation {
             .data_unchecked::<AuthService>()
             .revoke_session(&me, &id, ctx.data_unchecked::<Caller>().client())
             .await?;
+        if session.id == me.session_id {
+            ctx.data_unchecked::<Caller>().clear_refresh_cookie();
+        }
         Ok(session.into())
     }
 }

@@ -4,7 +4,7 @@ use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject, dataloader
 use chrono::Utc;
 
 use super::{
-    caller::{Caller, auth, principal},
+    caller::{Caller, auth, caller, principal},
     error::ApiError,
     loaders::{ActiveSessionsLoader, MfaStatusLoader, PasskeysLoader, UserLoader},
     passkeys::Passkey,
@@ -270,8 +270,9 @@ pub struct GeoLocation {
 pub struct AuthPayload {
     /// A JWT for `Authorization: Bearer …`.
     pub access_token: String,
-    /// Opaque and single use: trade it for a new pair with `refresh`.
-    pub refresh_token: String,
+    /// Opaque and single use: trade it for a new pair with `refresh`. Null when it was
+    /// set as an HttpOnly cookie instead (`REFRESH_TOKEN_COOKIE`).
+    pub refresh_token: Option<String>,
     /// Always "Bearer".
     pub token_type: String,
     /// When the access token stops working: refresh before then.
@@ -299,11 +300,15 @@ impl AuthPayload {
     }
 }
 
-impl From<SignedIn> for AuthPayload {
-    fn from(s: SignedIn) -> Self {
+impl AuthPayload {
+    /// The answer to a sign-in or a refresh. In cookie mode the refresh token goes to
+    /// the cookie (for as long as the session when it is remembered) and not the body.
+    pub fn deliver(ctx: &Context<'_>, s: SignedIn) -> Self {
+        let remembered_until = s.session.remember_me.then_some(s.session.expires_at);
+        let refresh_token = caller(ctx).deliver_refresh_token(s.refresh_token, remembered_until);
         Self {
             access_token: s.access_token,
-            refresh_token: s.refresh_token,
+            refresh_token,
             token_type: "Bearer".into(),
             access_token_expires_at: s.access_token_expires_at.into(),
             refresh_token_expires_at: s.session.expires_at.into(),

@@ -15,9 +15,9 @@ use axum::{
 };
 use serde_json::json;
 
-use super::{AppState, bearer_token, client_ip::client_info, graphiql};
+use super::{AppState, bearer_token, client_ip::client_info, graphiql, refresh_cookie};
 use crate::graphql::{
-    caller::Caller,
+    caller::{Caller, RefreshCookieJar},
     error::{ApiError, ErrorCode},
     with_request_data,
 };
@@ -64,7 +64,23 @@ pub async fn post(
             "This batch holds more operations than the server accepts at once.",
         );
     }
-    execute(&state, peer, &headers, batch).await
+    let refresh_cookie = match &state.browsers.refresh_cookie {
+        Some(cookie) => {
+            let presented = refresh_cookie::presented(&headers, cookie);
+            if presented.is_some()
+                && !refresh_cookie::origin_allowed(&headers, &state.browsers.cookie_origins)
+            {
+                return refusal(
+                    StatusCode::FORBIDDEN,
+                    ErrorCode::Forbidden,
+                    "This request carries the session cookie but comes from an origin that may not use it.",
+                );
+            }
+            RefreshCookieJar::new(true, presented)
+        }
+        None => RefreshCookieJar::disabled(),
+    };
+    execute(&state, peer, &headers, batch, refresh_cookie).await
 }
 
 /// `GET /graphql`: the playground for a browser, otherwise a query (never a mutation).
@@ -102,7 +118,17 @@ pub async fn get(
         );
         return response;
     }
-    execute(&state, peer, &headers, BatchRequest::Single(request)).await
+    // A GET never runs a mutation, so it never needs the refresh-token cookie (which
+    // a page navigation to GraphiQL carries too): it is not read.
+    let refresh_cookie = RefreshCookieJar::disabled();
+    execute(
+        &state,
+        peer,
+        &headers,
+        BatchRequest::Single(request),
+        refresh_cookie,
+    )
+    .await
 }
 
 async fn execute(
@@ -110,8 +136,13 @@ async fn execute(
     peer: SocketAddr,
     headers: &HeaderMap,
     batch: BatchRequest,
+    refresh_cookie: RefreshCookieJar,
 ) -> Response {
-    let caller = Caller::new(bearer_token(headers), client_info(state, peer, headers));
+    let caller = Caller::with_refresh_cookie(
+        bearer_token(headers),
+        client_info(state, peer, headers),
+        refresh_cookie,
+    );
     let with_data = |request: Request| with_request_data(request, &state.auth, caller.clone());
     let batch = match batch {
         BatchRequest::Single(request) => BatchRequest::Single(with_data(request)),
@@ -148,6 +179,13 @@ async fn execute(
     };
     http.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
+    if let (Some(cookie), Some(change)) = (
+        &state.browsers.refresh_cookie,
+        caller.refresh_cookie().take_change(),
+    ) && let Some(value) = refresh_cookie::set_cookie(cookie, change)
+    {
+        http.headers_mut().append(header::SET_COOKIE, value);
+    }
     http
 }
 

@@ -6,6 +6,7 @@ mod graphql;
 mod health;
 mod introspect;
 mod metrics;
+mod refresh_cookie;
 
 use std::{sync::Arc, time::Duration};
 
@@ -31,7 +32,7 @@ pub use discovery::openid_configuration;
 
 use crate::{
     auth::{AuthService, IntrospectionSecret},
-    config::GraphqlSettings,
+    config::{BrowserSettings, GraphqlSettings},
     graphql::AppSchema,
 };
 
@@ -49,6 +50,8 @@ pub struct AppState {
     pub discovery: Arc<str>,
     /// When set, `POST /oauth/introspect` exists and asks for it as a bearer token.
     pub introspection: Option<IntrospectionSecret>,
+    /// The refresh-token cookie, and the origins that may send it.
+    pub browsers: BrowserSettings,
 }
 
 pub use metrics::handle as metrics_handle;
@@ -56,6 +59,8 @@ pub use metrics::handle as metrics_handle;
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn router(state: AppState, cors_origins: &[String], is_production: bool) -> Router {
+    // The listed origins may send the refresh-token cookie, in cookie mode.
+    let credentials = state.browsers.refresh_cookie.is_some();
     let body_limit = state.limits.max_body_bytes;
     let mut routes = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
@@ -79,7 +84,7 @@ pub fn router(state: AppState, cors_origins: &[String], is_production: bool) -> 
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::map_response(close_after_refused_body))
-        .layer(cors(cors_origins))
+        .layer(cors(cors_origins, credentials))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
             TraceLayer::new_for_http()
@@ -168,7 +173,7 @@ fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Spa
 /// Browser origins allowed to call the API; none by default (same origin only).
 /// `Settings` accepts only `scheme://host[:port]`; a `*` that got here anyway is
 /// dropped rather than handed to `AllowOrigin::list`, which panics on it.
-fn cors(origins: &[String]) -> CorsLayer {
+fn cors(origins: &[String], credentials: bool) -> CorsLayer {
     let origins: Vec<HeaderValue> = origins
         .iter()
         .filter(|o| o.as_str() != "*")
@@ -182,6 +187,7 @@ fn cors(origins: &[String]) -> CorsLayer {
             header::CONTENT_TYPE,
             HeaderName::from_static("device-fingerprint"),
         ])
+        .allow_credentials(credentials)
         .max_age(Duration::from_secs(600))
 }
 
@@ -194,6 +200,6 @@ mod tests {
             "https://app.example.dz".to_owned(),
             "\n".to_owned(),
         ];
-        let _ = super::cors(&origins);
+        let _ = super::cors(&origins, true);
     }
 }

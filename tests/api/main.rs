@@ -8,6 +8,7 @@ mod smtp_sink;
 
 mod account;
 mod audit;
+mod browser_cookie;
 mod cli;
 mod client_ip;
 mod discovery;
