@@ -17,6 +17,7 @@ mod m20261203_000011_create_recovery_codes;
 mod m20261203_000012_create_mfa_challenges;
 mod m20261203_000013_add_amr_to_sessions;
 mod m20261203_000014_create_passkeys;
+mod m20261203_000015_add_new_email_to_one_time_tokens;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000012_create_mfa_challenges::Migration),
             Box::new(m20261203_000013_add_amr_to_sessions::Migration),
             Box::new(m20261203_000014_create_passkeys::Migration),
+            Box::new(m20261203_000015_add_new_email_to_one_time_tokens::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@ mod account;
 mod audit;
 mod background;
 pub mod django_import;
+mod email_change;
 mod error;
 mod introspection;
 mod maintenance;

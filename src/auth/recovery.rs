@@ -272,6 +272,19 @@ impl AuthService {
         purpose: TokenPurpose,
         now: DateTime<Utc>,
     ) -> Result<(), AuthError> {
+        self.queue_link_mail(txn, user, purpose, None, now).await
+    }
+
+    /// `queue_token_mail`, and for an email change the address the link goes to (and
+    /// the account will move to).
+    pub(super) async fn queue_link_mail(
+        &self,
+        txn: &impl ConnectionTrait,
+        user: &user::Model,
+        purpose: TokenPurpose,
+        new_email: Option<&EmailAddress>,
+        now: DateTime<Utc>,
+    ) -> Result<(), AuthError> {
         let user_id = user.id;
         let (ttl, kind) = match purpose {
             TokenPurpose::PasswordReset => (
@@ -281,6 +294,11 @@ impl AuthService {
             TokenPurpose::EmailVerification => (
                 self.policy().lifetimes.email_verification_token,
                 MailKind::EmailVerification,
+            ),
+            // It proves an address, as a verification link does.
+            TokenPurpose::EmailChange => (
+                self.policy().lifetimes.email_verification_token,
+                MailKind::EmailChangeConfirmation,
             ),
         };
         // Two requests at once (a reset asked twice) would each supersede before the
@@ -297,6 +315,7 @@ impl AuthService {
                 nonce: issued.nonce,
                 token_hash: issued.hash,
                 expires_at: now + to_chrono(ttl),
+                new_email: new_email.map(|email| email.as_str().to_owned()),
             },
             now,
         )
@@ -306,7 +325,7 @@ impl AuthService {
             NewMail {
                 kind,
                 user_id,
-                recipient: user.email.clone(),
+                recipient: new_email.map_or_else(|| user.email.clone(), |e| e.as_str().to_owned()),
                 token_id: Some(issued.id),
                 detail: None,
             },

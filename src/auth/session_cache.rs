@@ -111,7 +111,10 @@ fn changes_sessions(kind: SecurityEventKind) -> bool {
         | K::LoggedOutAll
         | K::PasswordResetCompleted
         | K::PasswordChanged
-        | K::EmailVerified => true,
+        | K::EmailVerified
+        | K::EmailChanged
+        | K::AccountDeactivated
+        | K::AccountReactivated => true,
         K::Registered
         | K::LoginFailed
         | K::AccountLocked

@@ -1,5 +1,6 @@
 //! What staff can do for other people's accounts. The GraphQL `Staff` guard decides
 //! who is staff; these flows only act, and leave a trail naming who acted.
+use sea_orm::TransactionTrait;
 use serde_json::json;
 
 use super::{AuthError, AuthService, ClientInfo, Principal, audit::About, now};
@@ -66,6 +67,66 @@ impl AuthService {
         };
         self.record(SecurityEventKind::AccountUnlocked, client, about)
             .await;
+        self.find_user(id).await?.ok_or(AuthError::NotFound)
+    }
+
+    /// Turns an account off: it cannot sign in, refresh or reset its password, and every
+    /// session ends in the same transaction, so its access tokens stop working at once
+    /// here and within the session cache's half second on other replicas. Staff cannot
+    /// deactivate themselves (nobody might be left to undo it).
+    pub async fn deactivate_user(
+        &self,
+        staff: &Principal,
+        id: &str,
+        client: &ClientInfo,
+    ) -> Result<user::Model, AuthError> {
+        let user = self.find_user(id).await?.ok_or(AuthError::NotFound)?;
+        if user.id == staff.user_id {
+            return Err(AuthError::InvalidInput(InvalidInput::new(
+                "id",
+                "Staff cannot deactivate their own account.",
+            )));
+        }
+        let txn = self.db().begin().await?;
+        let changed = store::users::set_active(&txn, user.id, false).await?;
+        let ended = store::sessions::revoke_all_for_user(
+            &txn,
+            user.id,
+            None,
+            RevokeReason::AccountDeactivated,
+            now(),
+        )
+        .await?;
+        txn.commit().await?;
+        if changed {
+            let about = About {
+                user: Some(user.id),
+                detail: Some(json!({ "by": staff.user_id.to_string(), "sessionsEnded": ended })),
+                ..About::default()
+            };
+            self.record(SecurityEventKind::AccountDeactivated, client, about)
+                .await;
+        }
+        self.find_user(id).await?.ok_or(AuthError::NotFound)
+    }
+
+    /// Lets a deactivated account sign in again (its old sessions stay ended).
+    pub async fn reactivate_user(
+        &self,
+        staff: &Principal,
+        id: &str,
+        client: &ClientInfo,
+    ) -> Result<user::Model, AuthError> {
+        let user = self.find_user(id).await?.ok_or(AuthError::NotFound)?;
+        if store::users::set_active(self.db(), user.id, true).await? {
+            let about = About {
+                user: Some(user.id),
+                detail: Some(json!({ "by": staff.user_id.to_string() })),
+                ..About::default()
+            };
+            self.record(SecurityEventKind::AccountReactivated, client, about)
+                .await;
+        }
         self.find_user(id).await?.ok_or(AuthError::NotFound)
     }
 

@@ -9,9 +9,13 @@ use super::{
 /// scripts cannot read, instead of the response body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefreshCookie {
-    /// `__Secure-refresh_token` behind https. `__Host-` would need `Path=/`, and the
-    /// cookie is kept to `/graphql` so no page of the service ever receives it.
+    /// `__Host-refresh_token` behind https: the prefix makes browsers refuse the
+    /// name from any other host (a sibling subdomain planting its own session) and
+    /// requires `Path=/`. On plain http no prefix is possible: `refresh_token`.
     pub name: &'static str,
+    /// `/` behind https (the `__Host-` rule), `/graphql` otherwise. Nothing but the
+    /// API reads it: pages and `GET /graphql` ignore it.
+    pub path: &'static str,
     /// Off only when `PUBLIC_URL` is plain http (development): a browser keeps no
     /// `Secure` cookie from an http origin other than localhost.
     pub secure: bool,
@@ -42,10 +46,11 @@ impl BrowserSettings {
         Ok(Self {
             refresh_cookie: on.then_some(RefreshCookie {
                 name: if secure {
-                    "__Secure-refresh_token"
+                    "__Host-refresh_token"
                 } else {
                     "refresh_token"
                 },
+                path: if secure { "/" } else { "/graphql" },
                 secure,
             }),
             cookie_origins,

@@ -29,10 +29,16 @@ pub enum SecurityEventKind {
     PasskeyAdded,
     /// A passkey was removed by its owner.
     PasskeyRemoved,
+    /// The account's email address was changed (confirmed from the new address).
+    EmailChanged,
+    /// Staff deactivated the account: it cannot sign in, its sessions ended.
+    AccountDeactivated,
+    /// Staff reactivated the account.
+    AccountReactivated,
 }
 
 impl SecurityEventKind {
-    pub const ALL: [Self; 22] = [
+    pub const ALL: [Self; 25] = [
         Self::Registered,
         Self::LoginSucceeded,
         Self::LoginFailed,
@@ -55,6 +61,9 @@ impl SecurityEventKind {
         Self::RecoveryCodeUsed,
         Self::PasskeyAdded,
         Self::PasskeyRemoved,
+        Self::EmailChanged,
+        Self::AccountDeactivated,
+        Self::AccountReactivated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -81,6 +90,9 @@ impl SecurityEventKind {
             Self::RecoveryCodeUsed => "RECOVERY_CODE_USED",
             Self::PasskeyAdded => "PASSKEY_ADDED",
             Self::PasskeyRemoved => "PASSKEY_REMOVED",
+            Self::EmailChanged => "EMAIL_CHANGED",
+            Self::AccountDeactivated => "ACCOUNT_DEACTIVATED",
+            Self::AccountReactivated => "ACCOUNT_REACTIVATED",
         }
     }
 

@@ -13,10 +13,14 @@ pub enum MailKind {
     RecoveryCodeUsed,
     PasskeyAdded,
     PasskeyRemoved,
+    /// To the new address: the link that confirms an email change.
+    EmailChangeConfirmation,
+    /// To the old address: someone asked to move the account elsewhere.
+    EmailChangeRequested,
 }
 
 impl MailKind {
-    const ALL: [Self; 10] = [
+    const ALL: [Self; 12] = [
         Self::EmailVerification,
         Self::PasswordReset,
         Self::PasswordChanged,
@@ -27,6 +31,8 @@ impl MailKind {
         Self::RecoveryCodeUsed,
         Self::PasskeyAdded,
         Self::PasskeyRemoved,
+        Self::EmailChangeConfirmation,
+        Self::EmailChangeRequested,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -41,6 +47,8 @@ impl MailKind {
             Self::RecoveryCodeUsed => "recovery_code_used",
             Self::PasskeyAdded => "passkey_added",
             Self::PasskeyRemoved => "passkey_removed",
+            Self::EmailChangeConfirmation => "email_change_confirmation",
+            Self::EmailChangeRequested => "email_change_requested",
         }
     }
 

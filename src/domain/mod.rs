@@ -53,4 +53,9 @@ impl InvalidInput {
             message: message.into(),
         }
     }
+
+    /// The same complaint about another field (`newEmail` rather than `email`).
+    pub fn in_field(self, field: &'static str) -> Self {
+        Self { field, ..self }
+    }
 }

@@ -5,6 +5,8 @@
 pub enum TokenPurpose {
     PasswordReset,
     EmailVerification,
+    /// Moves the account to the address the link was mailed to.
+    EmailChange,
 }
 
 impl TokenPurpose {
@@ -12,6 +14,7 @@ impl TokenPurpose {
         match self {
             Self::PasswordReset => "password_reset",
             Self::EmailVerification => "email_verification",
+            Self::EmailChange => "email_change",
         }
     }
 }

@@ -31,7 +31,7 @@ pub struct RefreshCookieJar {
 }
 
 /// What the answer does to the browser's refresh-token cookie.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum RefreshCookieChange {
     /// Holds the new token; `expires_at` for a remembered session, otherwise the
     /// cookie lasts as long as the browser (the session still ends on the server).
@@ -64,8 +64,29 @@ impl RefreshCookieJar {
             .take()
     }
 
+    /// Operations of a batch run concurrently and there is one cookie: a new token
+    /// wins over a clear (its session is alive; a dead one is cleared by its next
+    /// refresh), and of two new tokens the later one stays.
     fn record(&self, change: RefreshCookieChange) {
-        *self.change.lock().unwrap_or_else(PoisonError::into_inner) = Some(change);
+        let mut slot = self.change.lock().unwrap_or_else(PoisonError::into_inner);
+        let keeps_token = matches!(*slot, Some(RefreshCookieChange::Set { .. }))
+            && change == RefreshCookieChange::Clear;
+        if !keeps_token {
+            *slot = Some(change);
+        }
+    }
+}
+
+impl std::fmt::Debug for RefreshCookieChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Set { expires_at, .. } => f
+                .debug_struct("Set")
+                .field("token", &"[redacted]")
+                .field("expires_at", expires_at)
+                .finish(),
+            Self::Clear => f.write_str("Clear"),
+        }
     }
 }
 

@@ -66,6 +66,12 @@ pub enum Kind {
     PasskeyAdded,
     /// A passkey was removed by its owner.
     PasskeyRemoved,
+    /// The email address was changed, confirmed from the new address.
+    EmailChanged,
+    /// Staff deactivated the account: it cannot sign in, and its sessions ended.
+    AccountDeactivated,
+    /// Staff reactivated the account.
+    AccountReactivated,
 }
 
 /// One entry of the security trail.

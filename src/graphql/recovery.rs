@@ -1,5 +1,5 @@
-//! The account-recovery slice of the API: password reset and email verification by
-//! emailed one-time tokens.
+//! The account-recovery slice of the API: password reset, email verification and
+//! change of email address, by emailed one-time tokens.
 use async_graphql::{Context, InputObject, Object};
 
 use super::{
@@ -69,6 +69,39 @@ impl RecoveryMutation {
     ) -> Result<User, ApiError> {
         Ok(User(
             auth(ctx).verify_email(&token, caller(ctx).client()).await?,
+        ))
+    }
+
+    /// Mails a link to `newEmail` that moves the account there, and a notice to the
+    /// current address. The password is checked like `login` (rate limited, counted
+    /// toward the lockout). `BAD_USER_INPUT` (field
+    /// `newEmail`) when another account uses the address.
+    #[graphql(guard = "Authenticated")]
+    async fn request_email_change(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The address the account should use.")] new_email: String,
+        #[graphql(desc = "The account's current password.")] password: String,
+    ) -> Result<bool, ApiError> {
+        let me = principal(ctx).await?;
+        auth(ctx)
+            .request_email_change(&me, &new_email, password, caller(ctx).client())
+            .await?;
+        Ok(true)
+    }
+
+    /// Moves the account to the address the link was mailed to (now verified); links
+    /// sent to the old address stop working. `INVALID_TOKEN` for an unknown, expired
+    /// or used token; `BAD_USER_INPUT` when the address was taken meanwhile.
+    async fn confirm_email_change(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The `token` parameter of the emailed link.")] token: String,
+    ) -> Result<User, ApiError> {
+        Ok(User(
+            auth(ctx)
+                .confirm_email_change(&token, caller(ctx).client())
+                .await?,
         ))
     }
 

@@ -75,6 +75,38 @@ impl StaffMutation {
         Ok(User(user))
     }
 
+    /// Deactivates an account: it cannot sign in (`ACCOUNT_DISABLED`) and its sessions
+    /// end at once. Staff cannot deactivate themselves. **Staff only.**
+    #[graphql(guard = "Staff")]
+    async fn deactivate_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The account's id.")] id: ID,
+    ) -> Result<User, ApiError> {
+        let staff = principal(ctx).await?;
+        let user = ctx
+            .data_unchecked::<AuthService>()
+            .deactivate_user(&staff, &id, ctx.data_unchecked::<Caller>().client())
+            .await?;
+        Ok(User(user))
+    }
+
+    /// Lets a deactivated account sign in again; its ended sessions stay ended.
+    /// **Staff only.**
+    #[graphql(guard = "Staff")]
+    async fn reactivate_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The account's id.")] id: ID,
+    ) -> Result<User, ApiError> {
+        let staff = principal(ctx).await?;
+        let user = ctx
+            .data_unchecked::<AuthService>()
+            .reactivate_user(&staff, &id, ctx.data_unchecked::<Caller>().client())
+            .await?;
+        Ok(User(user))
+    }
+
     /// Ends every session of an account; returns how many ended. **Staff only.**
     #[graphql(guard = "Staff")]
     async fn revoke_user_sessions(

@@ -15,7 +15,12 @@ use axum::{
 };
 use serde_json::json;
 
-use super::{AppState, bearer_token, client_ip::client_info, graphiql, refresh_cookie};
+use super::{
+    AppState, bearer_token,
+    client_ip::client_info,
+    graphiql,
+    refresh_cookie::{self, Presented},
+};
 use crate::graphql::{
     caller::{Caller, RefreshCookieJar},
     error::{ApiError, ErrorCode},
@@ -64,21 +69,9 @@ pub async fn post(
             "This batch holds more operations than the server accepts at once.",
         );
     }
-    let refresh_cookie = match &state.browsers.refresh_cookie {
-        Some(cookie) => {
-            let presented = refresh_cookie::presented(&headers, cookie);
-            if presented.is_some()
-                && !refresh_cookie::origin_allowed(&headers, &state.browsers.cookie_origins)
-            {
-                return refusal(
-                    StatusCode::FORBIDDEN,
-                    ErrorCode::Forbidden,
-                    "This request carries the session cookie but comes from an origin that may not use it.",
-                );
-            }
-            RefreshCookieJar::new(true, presented)
-        }
-        None => RefreshCookieJar::disabled(),
+    let refresh_cookie = match cookie_jar(&state, &headers) {
+        Ok(jar) => jar,
+        Err(why) => return refusal(StatusCode::FORBIDDEN, ErrorCode::Forbidden, why),
     };
     execute(&state, peer, &headers, batch, refresh_cookie).await
 }
@@ -119,8 +112,10 @@ pub async fn get(
         return response;
     }
     // A GET never runs a mutation, so it never needs the refresh-token cookie (which
-    // a page navigation to GraphiQL carries too): it is not read.
-    let refresh_cookie = RefreshCookieJar::disabled();
+    // a page navigation to GraphiQL carries too): it is not read. In cookie mode the
+    // jar still takes any token, so none could ever reach a body.
+    let enabled = state.browsers.refresh_cookie.is_some();
+    let refresh_cookie = RefreshCookieJar::new(enabled, None);
     execute(
         &state,
         peer,
@@ -182,11 +177,39 @@ async fn execute(
     if let (Some(cookie), Some(change)) = (
         &state.browsers.refresh_cookie,
         caller.refresh_cookie().take_change(),
-    ) && let Some(value) = refresh_cookie::set_cookie(cookie, change)
-    {
-        http.headers_mut().append(header::SET_COOKIE, value);
+    ) {
+        match refresh_cookie::set_cookie(cookie, change) {
+            Some(value) => {
+                http.headers_mut().append(header::SET_COOKIE, value);
+            }
+            // Tokens are URL-safe base64: this would be a bug, and the client must
+            // sign in again, since its body says null.
+            None => tracing::error!("the refresh-token cookie could not be written"),
+        }
     }
     http
+}
+
+/// The request's refresh-token cookie, or why the request is refused before it runs.
+/// In cookie mode a browser at an origin other than the app's may not call at all (no
+/// sign-in whose cookie it could plant), nor may a request carry the cookie without
+/// saying where it comes from, or carry it twice.
+fn cookie_jar(state: &AppState, headers: &HeaderMap) -> Result<RefreshCookieJar, &'static str> {
+    let Some(cookie) = &state.browsers.refresh_cookie else {
+        return Ok(RefreshCookieJar::disabled());
+    };
+    let origins = &state.browsers.cookie_origins;
+    if refresh_cookie::from_foreign_origin(headers, origins) {
+        return Err("This origin may not call the API while sessions live in cookies.");
+    }
+    match refresh_cookie::presented(headers, cookie) {
+        Presented::None => Ok(RefreshCookieJar::new(true, None)),
+        Presented::Several => Err("This request carries the session cookie more than once."),
+        Presented::One(token) if refresh_cookie::origin_allowed(headers, origins) => {
+            Ok(RefreshCookieJar::new(true, Some(token)))
+        }
+        Presented::One(_) => Err("A request carrying the session cookie must say its Origin."),
+    }
 }
 
 /// The errors of a single response with no data and a parse, validation or limit error.

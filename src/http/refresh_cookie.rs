@@ -7,19 +7,40 @@ use secrecy::SecretString;
 
 use crate::{config::RefreshCookie, graphql::caller::RefreshCookieChange};
 
-/// The path the cookie is sent to: the API alone, never a page.
-const PATH: &str = "/graphql";
+/// What the request's `Cookie` headers hold under the refresh cookie's name.
+pub enum Presented {
+    None,
+    One(SecretString),
+    /// The name twice: one of them was planted (by a sibling subdomain on plain
+    /// http, say). Using either could sign the browser in to another account.
+    Several,
+}
 
-/// The refresh token in the request's `Cookie` headers, if any.
-pub fn presented(headers: &HeaderMap, cookie: &RefreshCookie) -> Option<SecretString> {
-    headers
+/// The refresh token in the request's `Cookie` headers. Other cookies may hold any
+/// bytes (a page's own `x=é`): they are read leniently and cannot hide ours.
+pub fn presented(headers: &HeaderMap, cookie: &RefreshCookie) -> Presented {
+    let mut found = headers
         .get_all(header::COOKIE)
         .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == cookie.name)
-        .map(|c| SecretString::from(c.value().to_owned()))
+        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+        .flat_map(|value| {
+            Cookie::split_parse(value)
+                .filter_map(Result::ok)
+                .filter(|c| c.name() == cookie.name && !c.value().is_empty())
+                .map(|c| c.value().to_owned())
+                .collect::<Vec<_>>()
+        });
+    match (found.next(), found.next()) {
+        (None, _) => Presented::None,
+        (Some(token), None) => Presented::One(SecretString::from(token)),
+        (Some(_), Some(_)) => Presented::Several,
+    }
+}
+
+/// Whether the request names an origin and it is not one of `allowed`. Requests
+/// without `Origin` are not browsers' (servers, mobile apps): they pass here.
+pub fn from_foreign_origin(headers: &HeaderMap, allowed: &[String]) -> bool {
+    headers.contains_key(header::ORIGIN) && !origin_allowed(headers, allowed)
 }
 
 /// Whether a request that carries the cookie comes from an allowed origin. Browsers
@@ -50,7 +71,7 @@ pub fn set_cookie(cookie: &RefreshCookie, change: RefreshCookieChange) -> Option
         .http_only(true)
         .secure(cookie.secure)
         .same_site(SameSite::Strict)
-        .path(PATH);
+        .path(cookie.path);
     if let Some(max_age) = max_age {
         built = built.max_age(max_age);
     }

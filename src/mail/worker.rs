@@ -159,11 +159,15 @@ impl OutboxWorker {
         let username = user.username.as_str();
         let detail = detail_of(row);
         let template = match kind {
-            MailKind::EmailVerification | MailKind::PasswordReset => {
-                let (purpose, path) = if kind == MailKind::PasswordReset {
-                    (TokenPurpose::PasswordReset, "reset-password")
-                } else {
-                    (TokenPurpose::EmailVerification, "verify-email")
+            MailKind::EmailVerification
+            | MailKind::PasswordReset
+            | MailKind::EmailChangeConfirmation => {
+                let (purpose, path) = match kind {
+                    MailKind::PasswordReset => (TokenPurpose::PasswordReset, "reset-password"),
+                    MailKind::EmailChangeConfirmation => {
+                        (TokenPurpose::EmailChange, "confirm-email-change")
+                    }
+                    _ => (TokenPurpose::EmailVerification, "verify-email"),
                 };
                 let token_id = row.token_id;
                 let token = match token_id {
@@ -187,20 +191,28 @@ impl OutboxWorker {
                     secret.expose_secret()
                 ));
                 let valid_for = lifetime(token.created_at, token.expires_at);
-                if purpose == TokenPurpose::PasswordReset {
-                    Template::PasswordReset {
+                match purpose {
+                    TokenPurpose::PasswordReset => Template::PasswordReset {
                         username,
                         link,
                         valid_for,
-                    }
-                } else {
-                    Template::EmailVerification {
+                    },
+                    TokenPurpose::EmailVerification => Template::EmailVerification {
                         username,
                         link,
                         valid_for,
-                    }
+                    },
+                    TokenPurpose::EmailChange => Template::EmailChangeConfirmation {
+                        username,
+                        link,
+                        valid_for,
+                    },
                 }
             }
+            MailKind::EmailChangeRequested => Template::EmailChangeRequested {
+                username,
+                new_email: detail["newEmail"].as_str().unwrap_or_default(),
+            },
             MailKind::PasswordChanged => Template::PasswordChanged { username },
             MailKind::PasswordResetCompleted => Template::PasswordResetCompleted { username },
             MailKind::MfaEnabled

@@ -21,6 +21,8 @@ pub struct NewToken {
     pub nonce: String,
     pub token_hash: String,
     pub expires_at: DateTime<Utc>,
+    /// For `TokenPurpose::EmailChange`: where the account moves.
+    pub new_email: Option<String>,
 }
 
 pub async fn create(
@@ -37,6 +39,7 @@ pub async fn create(
         created_at: Set(now),
         expires_at: Set(new.expires_at),
         used_at: Set(None),
+        new_email: Set(new.new_email),
     }
     .insert(db)
     .await

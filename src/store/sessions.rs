@@ -24,6 +24,7 @@ pub enum RevokeReason {
     PasswordChanged,
     PasswordReset,
     RefreshTokenReused,
+    AccountDeactivated,
 }
 
 impl RevokeReason {
@@ -38,6 +39,7 @@ impl RevokeReason {
             Self::PasswordChanged => "password_changed",
             Self::PasswordReset => "password_reset",
             Self::RefreshTokenReused => "refresh_token_reused",
+            Self::AccountDeactivated => "account_deactivated",
         }
     }
 }

@@ -203,6 +203,21 @@ pub async fn upgrade_password_hash(
     Ok(result.rows_affected == 1)
 }
 
+/// Turns the account on or off (staff); false when it was already so.
+pub async fn set_active(
+    db: &impl ConnectionTrait,
+    id: UserId,
+    active: bool,
+) -> Result<bool, DbErr> {
+    let result = Users::update_many()
+        .col_expr(user::Column::IsActive, Expr::val(active))
+        .filter(user::Column::Id.eq(id))
+        .filter(user::Column::IsActive.eq(!active))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
 /// Takes the account's row lock for the rest of the caller's transaction (a write that
 /// changes nothing), so that work on one account's rows — superseding a token and
 /// issuing the next — runs one transaction at a time on every backend.
@@ -261,6 +276,33 @@ pub async fn set_password(
     }
     let rows = update.exec_with_returning(db).await?;
     Ok(rows.into_iter().next().map(|row| row.credential_epoch))
+}
+
+/// Moves the account to `email`, verified (the link that proves it was followed). The
+/// unique index decides a race with a registration or another change: `EmailTaken`.
+pub async fn change_email(
+    db: &impl ConnectionTrait,
+    id: UserId,
+    email: &EmailAddress,
+) -> Result<(), StoreError> {
+    Users::update_many()
+        .col_expr(user::Column::Email, Expr::val(email.as_str()))
+        .col_expr(user::Column::EmailKey, Expr::val(email.key()))
+        .col_expr(user::Column::EmailVerified, Expr::val(true))
+        .filter(user::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map_err(unique_violation)?;
+    Ok(())
+}
+
+/// Whether another account holds `email` already.
+pub async fn email_taken(db: &impl ConnectionTrait, email: &EmailAddress) -> Result<bool, DbErr> {
+    Ok(Users::find()
+        .filter(user::Column::EmailKey.eq(email.key()))
+        .one(db)
+        .await?
+        .is_some())
 }
 
 pub async fn mark_email_verified(db: &impl ConnectionTrait, id: UserId) -> Result<(), DbErr> {

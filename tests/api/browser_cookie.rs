@@ -13,7 +13,11 @@ use crate::{
 
 backend_tests!(
     sign_ins_set_an_http_only_cookie_and_the_body_holds_no_refresh_token,
-    an_https_deployment_gets_a_secure_prefixed_cookie,
+    an_https_deployment_gets_a_host_prefixed_cookie,
+    a_foreign_origin_cannot_sign_in_to_plant_a_cookie,
+    a_cookie_sent_twice_is_refused_so_a_planted_one_is_never_used,
+    other_cookies_with_any_bytes_do_not_hide_the_refresh_cookie,
+    a_batch_that_signs_in_and_signs_out_keeps_the_live_session_in_the_cookie,
     refresh_without_an_argument_reads_the_cookie_and_rotates_it,
     a_replayed_cookie_ends_the_session_and_clears_the_cookie,
     logout_logout_all_and_revoking_this_session_clear_the_cookie,
@@ -158,7 +162,7 @@ async fn sign_ins_set_an_http_only_cookie_and_the_body_holds_no_refresh_token(ba
     assert!((7 * 86_400 - 60..=7 * 86_400).contains(&age), "{age}");
 }
 
-async fn an_https_deployment_gets_a_secure_prefixed_cookie(backend: Backend) {
+async fn an_https_deployment_gets_a_host_prefixed_cookie(backend: Backend) {
     let app = spawn_app_with(backend, &[COOKIE_MODE, ("PUBLIC_URL", "https://auth.test")]).await;
     let answer = post(
         &app,
@@ -169,18 +173,24 @@ async fn an_https_deployment_gets_a_secure_prefixed_cookie(backend: Backend) {
     )
     .await;
     let cookie = answer
-        .cookie("__Secure-refresh_token")
+        .cookie("__Host-refresh_token")
         .unwrap_or_else(|| panic!("{:?}", answer.set_cookies));
+    // What the __Host- prefix demands: Secure, Path=/, no Domain (no sibling host can
+    // set or overwrite it).
+    let attributes = attributes(cookie);
+    for wanted in ["secure", "path=/", "httponly", "samesite=strict"] {
+        assert!(attributes.contains(&wanted.to_owned()), "{cookie}");
+    }
     assert!(
-        attributes(cookie).contains(&"secure".to_owned()),
+        !attributes.iter().any(|a| a.starts_with("domain")),
         "{cookie}"
     );
     // The origin is compared exactly: the http twin of the site may not use it.
-    let value = answer.cookie_value("__Secure-refresh_token").unwrap();
+    let value = answer.cookie_value("__Host-refresh_token").unwrap();
     let refused = post(
         &app,
         Some("http://auth.test"),
-        Some(("__Secure-refresh_token", &value)),
+        Some(("__Host-refresh_token", &value)),
         None,
         refresh_body(),
     )
@@ -492,4 +502,124 @@ async fn a_batch_of_refreshes_on_one_cookie_mints_one_successor(backend: Backend
     )
     .await;
     assert!(next.body["data"]["refresh"].is_object(), "{}", next.body);
+}
+
+async fn a_foreign_origin_cannot_sign_in_to_plant_a_cookie(backend: Backend) {
+    let app = spawn_app_with(backend, &[COOKIE_MODE]).await;
+    post(&app, Some(ORIGIN), None, None, register_body("amina")).await;
+    // Login CSRF: a page elsewhere signs the victim's browser in to its own account.
+    let planted = post(
+        &app,
+        Some("https://evil.test"),
+        None,
+        None,
+        login_body("amina", false),
+    )
+    .await;
+    assert_eq!(planted.status, 403);
+    assert_eq!(error_code(&planted.body), Some("FORBIDDEN"));
+    assert!(planted.set_cookies.is_empty());
+    let mine = post(&app, Some(ORIGIN), None, None, login_body("amina", false)).await;
+    let sessions = app.sessions(&access_token(&mine, "login")).await;
+    assert_eq!(sessions.len(), 2, "the refused login opened nothing");
+}
+
+async fn a_cookie_sent_twice_is_refused_so_a_planted_one_is_never_used(backend: Backend) {
+    let app = spawn_app_with(backend, &[COOKIE_MODE]).await;
+    let victim = post(&app, Some(ORIGIN), None, None, register_body("amina")).await;
+    let mallory = post(&app, Some(ORIGIN), None, None, register_body("mallory")).await;
+    let victim_cookie = victim.cookie_value("refresh_token").unwrap();
+    let planted = mallory.cookie_value("refresh_token").unwrap();
+    let answer = app
+        .http
+        .post(app.url("/graphql"))
+        .header("Origin", ORIGIN)
+        .header(
+            "Cookie",
+            format!("refresh_token={planted}; refresh_token={victim_cookie}"),
+        )
+        .json(&refresh_body())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 403);
+    assert!(set_cookies(answer.headers()).is_empty());
+    // Neither was rotated: each still refreshes on its own.
+    for cookie in [&planted, &victim_cookie] {
+        let ok = post(
+            &app,
+            Some(ORIGIN),
+            Some(("refresh_token", cookie)),
+            None,
+            refresh_body(),
+        )
+        .await;
+        assert!(ok.body["data"]["refresh"].is_object(), "{}", ok.body);
+    }
+}
+
+async fn other_cookies_with_any_bytes_do_not_hide_the_refresh_cookie(backend: Backend) {
+    let app = spawn_app_with(backend, &[COOKIE_MODE]).await;
+    let registered = post(&app, Some(ORIGIN), None, None, register_body("amina")).await;
+    let cookie = registered.cookie_value("refresh_token").unwrap();
+    let mut header = b"x=\xc3\xa9\xff; refresh_token=".to_vec();
+    header.extend_from_slice(cookie.as_bytes());
+    let answer = app
+        .http
+        .post(app.url("/graphql"))
+        .header("Origin", ORIGIN)
+        .header(
+            "Cookie",
+            reqwest::header::HeaderValue::from_bytes(&header).unwrap(),
+        )
+        .json(&refresh_body())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let body: Value = answer.json().await.unwrap();
+    assert!(body["data"]["refresh"].is_object(), "{body}");
+}
+
+async fn a_batch_that_signs_in_and_signs_out_keeps_the_live_session_in_the_cookie(
+    backend: Backend,
+) {
+    let app = spawn_app_with(backend, &[COOKIE_MODE]).await;
+    let first = post(&app, Some(ORIGIN), None, None, register_body("amina")).await;
+    let access = access_token(&first, "register");
+    let cookie = first.cookie_value("refresh_token").unwrap();
+    // The batch's operations run concurrently: the logout's clear must not erase the
+    // new session's token, whichever finishes last.
+    let batch = json!([login_body("amina", false), { "query": "mutation { logout }" }]);
+    let answer = post(
+        &app,
+        Some(ORIGIN),
+        Some(("refresh_token", &cookie)),
+        Some(&access),
+        batch,
+    )
+    .await;
+    assert!(
+        answer.body[0]["data"]["login"].is_object(),
+        "{}",
+        answer.body
+    );
+    assert_eq!(answer.body[1]["data"]["logout"], true, "{}", answer.body);
+    let kept = answer
+        .cookie_value("refresh_token")
+        .expect("the new session's cookie");
+    assert_ne!(kept, cookie);
+    let refreshed = post(
+        &app,
+        Some(ORIGIN),
+        Some(("refresh_token", &kept)),
+        None,
+        refresh_body(),
+    )
+    .await;
+    assert!(
+        refreshed.body["data"]["refresh"].is_object(),
+        "{}",
+        refreshed.body
+    );
 }

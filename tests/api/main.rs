@@ -7,6 +7,7 @@ mod helpers;
 mod smtp_sink;
 
 mod account;
+mod account_life;
 mod audit;
 mod browser_cookie;
 mod cli;

@@ -53,6 +53,17 @@ pub enum Template<'a> {
         link: SecretString,
         valid_for: Duration,
     },
+    /// To the new address: the link that moves the account there.
+    EmailChangeConfirmation {
+        username: &'a str,
+        link: SecretString,
+        valid_for: Duration,
+    },
+    /// To the old address: a move elsewhere was asked for (`new_email` masked).
+    EmailChangeRequested {
+        username: &'a str,
+        new_email: &'a str,
+    },
     /// The notice that the password was changed.
     PasswordChanged { username: &'a str },
     /// The notice that a reset link set a new password.
@@ -144,6 +155,64 @@ fn parts<'a>(template: &'a Template<'_>, language: MailLanguage) -> Parts<'a> {
             closing: vec![
                 format!("This link is valid for {}.", duration_words(*valid_for, En)),
                 "If you did not create an account, ignore this message.".into(),
+            ],
+        },
+        (
+            Template::EmailChangeConfirmation {
+                username,
+                link,
+                valid_for,
+            },
+            Fr,
+        ) => Parts {
+            subject: "Confirmez votre nouvelle adresse e-mail",
+            greeting: greeting(username),
+            paragraphs: vec![
+                "Pour que votre compte utilise désormais cette adresse, ouvrez ce lien :".into(),
+            ],
+            action: Some(("Utiliser cette adresse", link.expose_secret())),
+            closing: vec![
+                format!("Ce lien est valable {}.", duration_words(*valid_for, Fr)),
+                "Si vous n'avez rien demandé, ignorez ce message : rien ne changera.".into(),
+            ],
+        },
+        (
+            Template::EmailChangeConfirmation {
+                username,
+                link,
+                valid_for,
+            },
+            En,
+        ) => Parts {
+            subject: "Confirm your new email address",
+            greeting: greeting(username),
+            paragraphs: vec!["To have your account use this address from now on, open this link:".into()],
+            action: Some(("Use this address", link.expose_secret())),
+            closing: vec![
+                format!("This link is valid for {}.", duration_words(*valid_for, En)),
+                "If you did not ask for this, ignore this message: nothing will change.".into(),
+            ],
+        },
+        (Template::EmailChangeRequested { username, new_email }, Fr) => Parts {
+            subject: "Changement d'adresse e-mail demandé",
+            greeting: greeting(username),
+            paragraphs: vec![format!(
+                "Quelqu'un connaissant votre mot de passe a demandé que votre compte utilise l'adresse {new_email}. Le changement n'aura lieu que si le lien envoyé à cette adresse est ouvert."
+            )],
+            action: None,
+            closing: vec![
+                "Si ce n'était pas vous, changez votre mot de passe dès maintenant et déconnectez vos autres appareils.".into(),
+            ],
+        },
+        (Template::EmailChangeRequested { username, new_email }, En) => Parts {
+            subject: "Email address change requested",
+            greeting: greeting(username),
+            paragraphs: vec![format!(
+                "Someone who knows your password asked for your account to use the address {new_email}. The change only happens if the link sent there is opened."
+            )],
+            action: None,
+            closing: vec![
+                "If this wasn't you, change your password now and sign out your other devices.".into(),
             ],
         },
         (

@@ -1,0 +1,400 @@
+//! The account's life after registration: moving to another email address, and staff
+//! turning an account off and on again.
+use serde_json::{Value, json};
+
+use crate::{
+    backend_tests,
+    helpers::{
+        AUTH_PAYLOAD, Backend, MAIL_WAIT, PASSWORD, TestApp, error_code, spawn_app,
+        spawn_app_with_mail,
+    },
+    smtp_sink::{ReceivedMail, SmtpSink},
+};
+
+backend_tests!(
+    an_email_change_moves_the_account_only_when_the_new_address_confirms,
+    an_email_change_needs_the_password_and_counts_wrong_ones_toward_the_lockout,
+    an_email_change_link_loses_to_an_account_that_took_the_address_meanwhile,
+    an_email_change_kills_links_mailed_to_the_old_address,
+    an_email_change_refuses_bad_input_without_mailing_anyone,
+    deactivation_ends_sessions_at_once_and_refuses_sign_in_until_reactivated,
+    deactivation_is_for_staff_and_not_for_oneself,
+);
+
+const REQUEST: &str =
+    "mutation($e: String!, $p: String!) { requestEmailChange(newEmail: $e, password: $p) }";
+const CONFIRM: &str =
+    "mutation($t: String!) { confirmEmailChange(token: $t) { email emailVerified } }";
+
+async fn request_change(app: &TestApp, access: &str, new_email: &str, password: &str) -> Value {
+    app.graphql(
+        Some(access),
+        REQUEST,
+        json!({ "e": new_email, "p": password }),
+    )
+    .await
+}
+
+async fn confirm(app: &TestApp, token: &str) -> Value {
+    app.graphql(None, CONFIRM, json!({ "t": token })).await
+}
+
+/// The first of the `n` messages received so far that went to `to`.
+async fn mail_to(sink: &SmtpSink, n: usize, to: &str) -> ReceivedMail {
+    sink.wait_for(n, MAIL_WAIT)
+        .await
+        .into_iter()
+        .rev()
+        .find(|mail| mail.to() == to)
+        .unwrap_or_else(|| panic!("no mail to {to}"))
+}
+
+async fn email_of(app: &TestApp, access: &str) -> Value {
+    app.graphql(Some(access), "{ me { email emailVerified } }", json!({}))
+        .await["data"]["me"]
+        .clone()
+}
+
+async fn an_email_change_moves_the_account_only_when_the_new_address_confirms(backend: Backend) {
+    let (app, sink) = spawn_app_with_mail(backend, &[]).await;
+    let amina = app.register("amina").await;
+    sink.wait_for(1, MAIL_WAIT).await; // the verification link
+    let body = request_change(&app, &amina.access, "amina@new.dz", PASSWORD).await;
+    assert_eq!(body["data"]["requestEmailChange"], true, "{body}");
+
+    let link = mail_to(&sink, 3, "amina@new.dz").await;
+    assert_eq!(link.subject(), "Confirmez votre nouvelle adresse e-mail");
+    let token = link.token("confirm-email-change");
+    let notice = mail_to(&sink, 3, "amina@example.dz").await;
+    assert_eq!(notice.subject(), "Changement d'adresse e-mail demandé");
+    // The old address learns where the account is going, masked; never the link.
+    assert!(notice.text().contains("a***@new.dz"), "{}", notice.text());
+    assert!(!notice.text().contains(&token));
+    // Nothing moved yet.
+    assert_eq!(
+        email_of(&app, &amina.access).await["email"],
+        "amina@example.dz"
+    );
+
+    let body = confirm(&app, &token).await;
+    assert_eq!(
+        body["data"]["confirmEmailChange"],
+        json!({ "email": "amina@new.dz", "emailVerified": true }),
+        "{body}"
+    );
+    assert_eq!(email_of(&app, &amina.access).await["email"], "amina@new.dz");
+    assert_eq!(
+        error_code(&confirm(&app, &token).await),
+        Some("INVALID_TOKEN")
+    );
+    // The account signs in by its new address, no longer by the old one.
+    let by_new = app
+        .login_raw(
+            json!({ "username": "amina@new.dz", "password": PASSWORD }),
+            &[],
+        )
+        .await;
+    assert!(by_new["data"]["login"].is_object(), "{by_new}");
+    let by_old = app
+        .login_raw(
+            json!({ "username": "amina@example.dz", "password": PASSWORD }),
+            &[],
+        )
+        .await;
+    assert_eq!(error_code(&by_old), Some("INVALID_CREDENTIALS"));
+    let events = staff_events(&app, "EMAIL_CHANGED").await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(
+        error_code(&confirm(&app, "forged-token").await),
+        Some("INVALID_TOKEN")
+    );
+}
+
+async fn staff_events(app: &TestApp, kind: &str) -> Vec<Value> {
+    app.register("staffer").await;
+    app.promote_to_staff("staffer").await;
+    let staff = app.login("staffer", None).await;
+    let body = app
+        .graphql(
+            Some(&staff.access),
+            "query($k: SecurityEventKind) { authEvents(kind: $k) { edges { node { kind } } } }",
+            json!({ "k": kind }),
+        )
+        .await;
+    body["data"]["authEvents"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"))
+        .clone()
+}
+
+async fn an_email_change_needs_the_password_and_counts_wrong_ones_toward_the_lockout(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let amina = app.register("amina").await;
+    let body = app
+        .graphql(None, REQUEST, json!({ "e": "x@new.dz", "p": PASSWORD }))
+        .await;
+    assert_eq!(error_code(&body), Some("UNAUTHENTICATED"));
+    // A stolen access token guesses: each guess is a failed sign-in; five lock the
+    // account, and then even the right password is refused.
+    for guess in 0..5 {
+        let body = request_change(&app, &amina.access, "x@new.dz", "wrong password").await;
+        let code = error_code(&body);
+        assert!(
+            code == Some("INVALID_CREDENTIALS") || (guess == 4 && code == Some("ACCOUNT_LOCKED")),
+            "{guess}: {body}"
+        );
+    }
+    let body = request_change(&app, &amina.access, "x@new.dz", PASSWORD).await;
+    assert_eq!(
+        error_code(&body),
+        Some("ACCOUNT_LOCKED"),
+        "even the right one, now"
+    );
+    // Aliases in one document do not multiply the guesses.
+    let other = app.register("bilal").await;
+    let aliases: String = (0..10)
+        .map(|i| {
+            format!("a{i}: requestEmailChange(newEmail: \"b{i}@new.dz\", password: \"guess {i}\") ")
+        })
+        .collect();
+    let body = app
+        .graphql(
+            Some(&other.access),
+            &format!("mutation {{ {aliases} }}"),
+            json!({}),
+        )
+        .await;
+    let codes: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["extensions"]["code"].as_str())
+        .collect();
+    assert_eq!(
+        codes
+            .iter()
+            .filter(|c| **c == "INVALID_CREDENTIALS")
+            .count(),
+        4,
+        "{codes:?}"
+    );
+    assert!(
+        codes
+            .iter()
+            .skip(4)
+            .all(|c| *c == "ACCOUNT_LOCKED" || *c == "RATE_LIMITED"),
+        "{codes:?}"
+    );
+}
+
+async fn an_email_change_link_loses_to_an_account_that_took_the_address_meanwhile(
+    backend: Backend,
+) {
+    let (app, sink) = spawn_app_with_mail(backend, &[]).await;
+    let amina = app.register("amina").await;
+    sink.wait_for(1, MAIL_WAIT).await;
+    request_change(&app, &amina.access, "shared@example.dz", PASSWORD).await;
+    let token = mail_to(&sink, 3, "shared@example.dz")
+        .await
+        .token("confirm-email-change");
+    // Someone registers with the address before the link is followed.
+    let body = app
+        .graphql(
+            None,
+            &format!("mutation($i: RegisterInput!) {{ register(input: $i) {{ {AUTH_PAYLOAD} }} }}"),
+            json!({ "i": { "username": "sami", "email": "shared@example.dz",
+                           "password": PASSWORD, "passwordConfirm": PASSWORD } }),
+        )
+        .await;
+    assert!(body["data"]["register"].is_object(), "{body}");
+    let body = confirm(&app, &token).await;
+    assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
+    assert_eq!(
+        email_of(&app, &amina.access).await["email"],
+        "amina@example.dz"
+    );
+    // And asking for a taken address is refused at once.
+    let body = request_change(&app, &amina.access, "SHARED@example.dz", PASSWORD).await;
+    assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["field"], "newEmail",
+        "{body}"
+    );
+}
+
+async fn an_email_change_kills_links_mailed_to_the_old_address(backend: Backend) {
+    let (app, sink) = spawn_app_with_mail(backend, &[]).await;
+    let amina = app.register("amina").await;
+    let verification = sink.wait_for(1, MAIL_WAIT).await[0].token("verify-email");
+    app.graphql(
+        None,
+        "mutation($e: String!) { requestPasswordReset(email: $e) }",
+        json!({ "e": "amina@example.dz" }),
+    )
+    .await;
+    let reset = mail_to(&sink, 2, "amina@example.dz")
+        .await
+        .token("reset-password");
+    request_change(&app, &amina.access, "amina@new.dz", PASSWORD).await;
+    let token = mail_to(&sink, 4, "amina@new.dz")
+        .await
+        .token("confirm-email-change");
+    assert!(confirm(&app, &token).await["data"]["confirmEmailChange"].is_object());
+    // Whoever reads the old mailbox can no longer take the account back.
+    let body = app
+        .graphql(
+            None,
+            "mutation($i: ConfirmPasswordResetInput!) { confirmPasswordReset(input: $i) }",
+            json!({ "i": { "token": reset, "newPassword": "another long passphrase", "newPasswordConfirm": "another long passphrase" } }),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("INVALID_TOKEN"), "{body}");
+    let body = app
+        .graphql(
+            None,
+            "mutation($t: String!) { verifyEmail(token: $t) { email } }",
+            json!({ "t": verification }),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("INVALID_TOKEN"), "{body}");
+}
+
+async fn an_email_change_refuses_bad_input_without_mailing_anyone(backend: Backend) {
+    let (app, sink) = spawn_app_with_mail(backend, &[]).await;
+    let amina = app.register("amina").await;
+    sink.wait_for(1, MAIL_WAIT).await;
+    let huge = format!("{}@example.dz", "a".repeat(1024));
+    for bad in [
+        "not an address",
+        "",
+        huge.as_str(),
+        "amina@example.dz",
+        "AMINA@example.dz",
+    ] {
+        let body = request_change(&app, &amina.access, bad, PASSWORD).await;
+        assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{bad}: {body}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["field"], "newEmail",
+            "{body}"
+        );
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(sink.received().len(), 1, "nothing else was sent");
+}
+
+async fn deactivation_ends_sessions_at_once_and_refuses_sign_in_until_reactivated(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let amina = app.register("amina").await;
+    let laptop = app.login("amina", Some("laptop")).await;
+    app.register("staffer").await;
+    app.promote_to_staff("staffer").await;
+    let staff = app.login("staffer", None).await;
+    let replica = app.replica(&[]).await;
+    // The replica has seen the token: its session cache holds it.
+    assert!(replica.whoami(&amina.access).await.is_ok());
+
+    let body = app
+        .graphql(
+            Some(&staff.access),
+            "mutation($id: ID!) { deactivateUser(id: $id) { isActive } }",
+            json!({ "id": amina.user_id }),
+        )
+        .await;
+    assert_eq!(body["data"]["deactivateUser"]["isActive"], false, "{body}");
+    for tokens in [&amina, &laptop] {
+        assert_eq!(
+            app.whoami(&tokens.access).await,
+            Err("UNAUTHENTICATED".into())
+        );
+        assert_eq!(
+            error_code(&app.refresh_raw(&tokens.refresh).await),
+            Some("INVALID_TOKEN")
+        );
+    }
+    // Another replica follows within its session cache's half second.
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    assert_eq!(
+        replica.whoami(&amina.access).await,
+        Err("UNAUTHENTICATED".into())
+    );
+    let login = app
+        .login_raw(json!({ "username": "amina", "password": PASSWORD }), &[])
+        .await;
+    assert_eq!(error_code(&login), Some("ACCOUNT_DISABLED"), "{login}");
+
+    let body = app
+        .graphql(
+            Some(&staff.access),
+            "mutation($id: ID!) { reactivateUser(id: $id) { isActive } }",
+            json!({ "id": amina.user_id }),
+        )
+        .await;
+    assert_eq!(body["data"]["reactivateUser"]["isActive"], true, "{body}");
+    assert!(app.login("amina", None).await.access.len() > 20);
+    // Ended sessions stay ended.
+    assert_eq!(
+        app.whoami(&laptop.access).await,
+        Err("UNAUTHENTICATED".into())
+    );
+    for kind in ["ACCOUNT_DEACTIVATED", "ACCOUNT_REACTIVATED"] {
+        let body = app
+            .graphql(
+                Some(&staff.access),
+                "query($k: SecurityEventKind) { authEvents(kind: $k) { edges { node { kind } } } }",
+                json!({ "k": kind }),
+            )
+            .await;
+        assert_eq!(
+            body["data"]["authEvents"]["edges"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1,
+            "{kind}"
+        );
+    }
+}
+
+async fn deactivation_is_for_staff_and_not_for_oneself(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let amina = app.register("amina").await;
+    let bilal = app.register("bilal").await;
+    for mutation in ["deactivateUser", "reactivateUser"] {
+        let body = app
+            .graphql(
+                Some(&bilal.access),
+                &format!("mutation($id: ID!) {{ {mutation}(id: $id) {{ isActive }} }}"),
+                json!({ "id": amina.user_id }),
+            )
+            .await;
+        assert_eq!(error_code(&body), Some("FORBIDDEN"), "{mutation}");
+    }
+    app.promote_to_staff("bilal").await;
+    let staff = app.login("bilal", None).await;
+    let body = app
+        .graphql(
+            Some(&staff.access),
+            "mutation($id: ID!) { deactivateUser(id: $id) { isActive } }",
+            json!({ "id": staff.user_id }),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
+    for unknown in ["not-an-id", "0190b7a6-0000-7000-8000-000000000000"] {
+        let body = app
+            .graphql(
+                Some(&staff.access),
+                "mutation($id: ID!) { deactivateUser(id: $id) { isActive } }",
+                json!({ "id": unknown }),
+            )
+            .await;
+        assert_eq!(error_code(&body), Some("NOT_FOUND"), "{unknown}");
+    }
+    assert!(
+        app.whoami(&amina.access).await.is_ok(),
+        "nothing happened to amina"
+    );
+}
