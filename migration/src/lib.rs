@@ -18,6 +18,7 @@ mod m20261203_000012_create_mfa_challenges;
 mod m20261203_000013_add_amr_to_sessions;
 mod m20261203_000014_create_passkeys;
 mod m20261203_000015_add_new_email_to_one_time_tokens;
+mod m20261203_000016_erasable_trail_and_deleted_accounts;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000013_add_amr_to_sessions::Migration),
             Box::new(m20261203_000014_create_passkeys::Migration),
             Box::new(m20261203_000015_add_new_email_to_one_time_tokens::Migration),
+            Box::new(m20261203_000016_erasable_trail_and_deleted_accounts::Migration),
         ]
     }
 }

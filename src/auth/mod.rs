@@ -1,6 +1,7 @@
 //! The authentication flows — sign-up, sign-in, refresh, sessions, account changes —
 //! as plain Rust: no HTTP or GraphQL types, so they can be tested and reused alone.
 mod account;
+mod account_deletion;
 mod audit;
 mod background;
 pub mod django_import;

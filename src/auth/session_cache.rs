@@ -114,7 +114,8 @@ fn changes_sessions(kind: SecurityEventKind) -> bool {
         | K::EmailVerified
         | K::EmailChanged
         | K::AccountDeactivated
-        | K::AccountReactivated => true,
+        | K::AccountReactivated
+        | K::AccountDeleted => true,
         K::Registered
         | K::LoginFailed
         | K::AccountLocked

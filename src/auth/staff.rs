@@ -117,7 +117,12 @@ impl AuthService {
         id: &str,
         client: &ClientInfo,
     ) -> Result<user::Model, AuthError> {
-        let user = self.find_user(id).await?.ok_or(AuthError::NotFound)?;
+        // A deleted account is an empty row: there is nobody to let back in.
+        let user = self
+            .find_user(id)
+            .await?
+            .filter(|user| user.deleted_at.is_none())
+            .ok_or(AuthError::NotFound)?;
         if store::users::set_active(self.db(), user.id, true).await? {
             let about = About {
                 user: Some(user.id),

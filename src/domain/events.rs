@@ -35,10 +35,12 @@ pub enum SecurityEventKind {
     AccountDeactivated,
     /// Staff reactivated the account.
     AccountReactivated,
+    /// The owner deleted the account; its personal data was erased.
+    AccountDeleted,
 }
 
 impl SecurityEventKind {
-    pub const ALL: [Self; 25] = [
+    pub const ALL: [Self; 26] = [
         Self::Registered,
         Self::LoginSucceeded,
         Self::LoginFailed,
@@ -64,6 +66,7 @@ impl SecurityEventKind {
         Self::EmailChanged,
         Self::AccountDeactivated,
         Self::AccountReactivated,
+        Self::AccountDeleted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -93,6 +96,7 @@ impl SecurityEventKind {
             Self::EmailChanged => "EMAIL_CHANGED",
             Self::AccountDeactivated => "ACCOUNT_DEACTIVATED",
             Self::AccountReactivated => "ACCOUNT_REACTIVATED",
+            Self::AccountDeleted => "ACCOUNT_DELETED",
         }
     }
 

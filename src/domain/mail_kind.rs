@@ -17,10 +17,12 @@ pub enum MailKind {
     EmailChangeConfirmation,
     /// To the old address: someone asked to move the account elsewhere.
     EmailChangeRequested,
+    /// The last message: the account was deleted.
+    AccountDeleted,
 }
 
 impl MailKind {
-    const ALL: [Self; 12] = [
+    const ALL: [Self; 13] = [
         Self::EmailVerification,
         Self::PasswordReset,
         Self::PasswordChanged,
@@ -33,6 +35,7 @@ impl MailKind {
         Self::PasskeyRemoved,
         Self::EmailChangeConfirmation,
         Self::EmailChangeRequested,
+        Self::AccountDeleted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -49,6 +52,7 @@ impl MailKind {
             Self::PasskeyRemoved => "passkey_removed",
             Self::EmailChangeConfirmation => "email_change_confirmation",
             Self::EmailChangeRequested => "email_change_requested",
+            Self::AccountDeleted => "account_deleted",
         }
     }
 

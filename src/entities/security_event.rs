@@ -17,6 +17,13 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub prev_hash: String,
     pub hash: String,
+    /// Random, per event: makes `personal_digest` unguessable. Erased with the fields.
+    pub personal_salt: Option<String>,
+    /// SHA-256 of the salt, identifier, IP and user agent; what the chain covers of
+    /// them. `None` for events from before erasable trails.
+    pub personal_digest: Option<String>,
+    /// When the client fields were erased (the account was deleted).
+    pub erased_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -33,6 +33,9 @@ pub struct Model {
     pub credential_epoch: i32,
     /// When `failed_login_count` last grew; older counts start over.
     pub failed_login_at: Option<DateTimeUtc>,
+    /// Set when the owner deleted the account: the row is kept, emptied of personal
+    /// data, so ids in the trail still name it; it never signs in again.
+    pub deleted_at: Option<DateTimeUtc>,
 }
 
 /// Everything but the password hash, which no log line may carry.
@@ -110,6 +113,7 @@ mod tests {
             locked_until: None,
             credential_epoch: 0,
             failed_login_at: None,
+            deleted_at: None,
         };
         let printed = format!("{user:?}");
         assert!(

@@ -192,6 +192,25 @@ impl AccountMutation {
         Ok(AuthPayload::deliver(ctx, signed_in))
     }
 
+    /// Deletes the caller's account for good: every session ends, the username, email
+    /// address, password hash and second factors are removed, and the security trail
+    /// keeps its events without IP addresses or user agents. The password is checked
+    /// like `login` (rate limited, counted toward the lockout). A last notice is mailed.
+    #[graphql(guard = "Authenticated")]
+    async fn delete_account(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The account's current password.")] password: String,
+    ) -> Result<bool, ApiError> {
+        let me = principal(ctx).await?;
+        let caller = caller(ctx);
+        auth(ctx)
+            .delete_account(&me, password, caller.client())
+            .await?;
+        caller.clear_refresh_cookie();
+        Ok(true)
+    }
+
     /// Changes the fields given; leaves the others as they are.
     /// With `REQUIRE_VERIFIED_EMAIL`, answers `EMAIL_NOT_VERIFIED` until the email is verified.
     #[graphql(guard = "VerifiedEmail")]

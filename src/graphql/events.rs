@@ -72,6 +72,8 @@ pub enum Kind {
     AccountDeactivated,
     /// Staff reactivated the account.
     AccountReactivated,
+    /// The owner deleted the account; its personal data was erased from the trail.
+    AccountDeleted,
 }
 
 /// One entry of the security trail.

@@ -209,6 +209,9 @@ impl OutboxWorker {
                     },
                 }
             }
+            MailKind::AccountDeleted => Template::AccountDeleted {
+                username: detail["username"].as_str().unwrap_or_default(),
+            },
             MailKind::EmailChangeRequested => Template::EmailChangeRequested {
                 username,
                 new_email: detail["newEmail"].as_str().unwrap_or_default(),

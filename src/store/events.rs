@@ -67,6 +67,15 @@ pub async fn append_many(
             created_at: now.trunc_subsecs(6),
             prev_hash,
             hash: String::new(),
+            personal_salt: None,
+            personal_digest: None,
+            erased_at: None,
+        };
+        let salt = crate::domain::hex(&rand::random::<[u8; 16]>());
+        let row = security_event::Model {
+            personal_digest: Some(personal_digest(&salt, &row)),
+            personal_salt: Some(salt),
+            ..row
         };
         let hash = chain_hash(&row);
         prev_hash = hash.clone();
@@ -86,8 +95,22 @@ pub async fn append_many(
 }
 
 /// SHA-256 over the previous hash and every stored field, length-prefixed so no two
-/// different events can serialize alike.
+/// different events can serialize alike. The client fields enter through their salted
+/// digest, so erasing them (and the salt) leaves what the chain covers intact; events
+/// from before erasable trails (no digest) are hashed over the fields themselves.
 fn chain_hash(event: &security_event::Model) -> String {
+    if let Some(digest) = &event.personal_digest {
+        return digest_of([
+            event.prev_hash.clone(),
+            event.id.to_string(),
+            event.kind.clone(),
+            event.user_id.map(|u| u.to_string()).unwrap_or_default(),
+            event.session_id.map(|u| u.to_string()).unwrap_or_default(),
+            format!("personal:{digest}"),
+            event.detail.clone(),
+            event.created_at.trunc_subsecs(6).to_rfc3339(),
+        ]);
+    }
     let fields = [
         event.prev_hash.clone(),
         event.id.to_string(),
@@ -100,6 +123,21 @@ fn chain_hash(event: &security_event::Model) -> String {
         event.detail.clone(),
         event.created_at.trunc_subsecs(6).to_rfc3339(),
     ];
+    digest_of(fields)
+}
+
+/// What the chain keeps of an event's client fields.
+fn personal_digest(salt: &str, event: &security_event::Model) -> String {
+    digest_of([
+        salt.to_owned(),
+        event.identifier.clone().unwrap_or_default(),
+        event.ip_address.clone().unwrap_or_default(),
+        event.user_agent.clone().unwrap_or_default(),
+    ])
+}
+
+/// SHA-256 of length-prefixed fields, in hex.
+fn digest_of<const N: usize>(fields: [String; N]) -> String {
     let mut hasher = Sha256::new();
     for field in fields {
         hasher.update((field.len() as u64).to_be_bytes());
@@ -176,7 +214,7 @@ pub async fn verify_chain(db: &impl ConnectionTrait) -> Result<ChainReport, DbEr
                     reason: "the event it chains to is missing or was altered",
                 });
             }
-            if chain_hash(&event) != event.hash {
+            if !contents_match(&event) {
                 return Ok(ChainReport::BrokenAt {
                     event_id: event.id,
                     reason: "its contents do not match its hash",
@@ -195,6 +233,59 @@ pub async fn verify_chain(db: &impl ConnectionTrait) -> Result<ChainReport, DbEr
         });
     }
     Ok(ChainReport::Intact { events })
+}
+
+/// Whether an event's stored fields are the ones its hash was made of. An erased event
+/// must hold no client fields; an erased event from before erasable trails can no
+/// longer be re-hashed, and its stored hash links the chain on its own.
+fn contents_match(event: &security_event::Model) -> bool {
+    let erased = event.erased_at.is_some();
+    let client_fields_gone = event.identifier.is_none()
+        && event.ip_address.is_none()
+        && event.user_agent.is_none()
+        && event.personal_salt.is_none();
+    match (&event.personal_digest, &event.personal_salt) {
+        _ if erased && !client_fields_gone => false,
+        (None, _) if erased => true,
+        (Some(_), None) if erased => chain_hash(event) == event.hash,
+        (Some(digest), Some(salt)) => {
+            *digest == personal_digest(salt, event) && chain_hash(event) == event.hash
+        }
+        (Some(_), None) => false,
+        (None, _) => chain_hash(event) == event.hash,
+    }
+}
+
+/// Removes the client fields (identifier, IP address, user agent) of every event about
+/// `user_id`, and their salts; the chain still verifies. Returns how many events.
+pub async fn erase_client_fields(
+    db: &impl ConnectionTrait,
+    user_id: UserId,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let result = SecurityEvents::update_many()
+        .col_expr(
+            security_event::Column::Identifier,
+            Expr::val(Option::<String>::None),
+        )
+        .col_expr(
+            security_event::Column::IpAddress,
+            Expr::val(Option::<String>::None),
+        )
+        .col_expr(
+            security_event::Column::UserAgent,
+            Expr::val(Option::<String>::None),
+        )
+        .col_expr(
+            security_event::Column::PersonalSalt,
+            Expr::val(Option::<String>::None),
+        )
+        .col_expr(security_event::Column::ErasedAt, Expr::val(Some(now)))
+        .filter(security_event::Column::UserId.eq(user_id))
+        .filter(security_event::Column::ErasedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
 }
 
 /// Deletes events older than `cutoff`, moving the anchor to the newest one removed so

@@ -1,5 +1,6 @@
 //! Database queries. Constraint violations become domain errors here, so nothing
 //! above this module ever looks at a `DbErr`.
+pub mod erasure;
 pub mod events;
 pub mod lockout;
 pub mod mfa_challenges;

@@ -75,6 +75,7 @@ pub async fn create_imported(
 
 fn new_row(id: UserId, new: NewUser, now: DateTime<Utc>) -> user::ActiveModel {
     user::ActiveModel {
+        deleted_at: Set(None),
         id: Set(id),
         username: Set(new.username.as_str().to_owned()),
         username_key: Set(new.username.key()),

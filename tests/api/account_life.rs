@@ -3,10 +3,10 @@
 use serde_json::{Value, json};
 
 use crate::{
-    backend_tests,
+    audit, backend_tests,
     helpers::{
         AUTH_PAYLOAD, Backend, MAIL_WAIT, PASSWORD, TestApp, error_code, spawn_app,
-        spawn_app_with_mail,
+        spawn_app_with_mail, within,
     },
     smtp_sink::{ReceivedMail, SmtpSink},
 };
@@ -19,6 +19,8 @@ backend_tests!(
     an_email_change_refuses_bad_input_without_mailing_anyone,
     deactivation_ends_sessions_at_once_and_refuses_sign_in_until_reactivated,
     deactivation_is_for_staff_and_not_for_oneself,
+    deleting_an_account_erases_its_data_and_the_trail_still_verifies,
+    deleting_an_account_needs_the_password_and_counts_wrong_ones,
 );
 
 const REQUEST: &str =
@@ -397,4 +399,151 @@ async fn deactivation_is_for_staff_and_not_for_oneself(backend: Backend) {
         app.whoami(&amina.access).await.is_ok(),
         "nothing happened to amina"
     );
+}
+
+const DELETE: &str = "mutation($p: String!) { deleteAccount(password: $p) }";
+
+async fn events_of(app: &TestApp, staff: &str, user_id: &str) -> Vec<Value> {
+    let body = app
+        .graphql(
+            Some(staff),
+            "query($u: ID) { authEvents(userId: $u, first: 100) { edges { node { kind ipAddress userAgent } } } }",
+            json!({ "u": user_id }),
+        )
+        .await;
+    body["data"]["authEvents"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"))
+        .iter()
+        .map(|edge| edge["node"].clone())
+        .collect()
+}
+
+async fn deleting_an_account_erases_its_data_and_the_trail_still_verifies(backend: Backend) {
+    let (app, sink) = spawn_app_with_mail(backend, &[]).await;
+    let amina = app.register("amina").await;
+    let phone = app.login("amina", Some("phone")).await;
+    app.register("staffer").await;
+    app.promote_to_staff("staffer").await;
+    let staff = app.login("staffer", None).await;
+    let before = events_of(&app, &staff.access, &amina.user_id).await;
+    assert!(
+        before.iter().any(|e| e["ipAddress"].is_string()),
+        "{before:?}"
+    );
+
+    let body = app
+        .graphql(Some(&amina.access), DELETE, json!({ "p": PASSWORD }))
+        .await;
+    assert_eq!(body["data"]["deleteAccount"], true, "{body}");
+    for tokens in [&amina, &phone] {
+        assert_eq!(
+            app.whoami(&tokens.access).await,
+            Err("UNAUTHENTICATED".into())
+        );
+        assert_eq!(
+            error_code(&app.refresh_raw(&tokens.refresh).await),
+            Some("INVALID_TOKEN")
+        );
+    }
+    let login = app
+        .login_raw(json!({ "username": "amina", "password": PASSWORD }), &[])
+        .await;
+    assert_eq!(error_code(&login), Some("INVALID_CREDENTIALS"), "{login}");
+
+    // The trail keeps what happened, with no trace of where from.
+    within(MAIL_WAIT, "ACCOUNT_DELETED recorded", || async {
+        events_of(&app, &staff.access, &amina.user_id)
+            .await
+            .iter()
+            .any(|e| e["kind"] == "ACCOUNT_DELETED")
+    })
+    .await;
+    let after = events_of(&app, &staff.access, &amina.user_id).await;
+    assert!(after.len() > before.len(), "{after:?}");
+    for event in &after {
+        assert!(
+            event["ipAddress"].is_null() && event["userAgent"].is_null(),
+            "{event}"
+        );
+    }
+    let (intact, report) = audit::verify(&app);
+    assert!(intact, "{report}");
+    // Erased is not unprotected: what is left of an event is still chained.
+    let user = app
+        .graphql(
+            Some(&staff.access),
+            "query($id: ID!) { user(id: $id) { username email isActive } }",
+            json!({ "id": amina.user_id }),
+        )
+        .await;
+    assert_eq!(user["data"]["user"]["isActive"], false, "{user}");
+    assert!(
+        !user.to_string().contains("amina"),
+        "no name or address is left: {user}"
+    );
+
+    // The last notice reaches the old address; the name and address are free again.
+    let notice = sink
+        .wait_for(2, MAIL_WAIT)
+        .await
+        .into_iter()
+        .find(|m| m.subject() == "Votre compte a été supprimé")
+        .expect("the deletion notice");
+    assert_eq!(notice.to(), "amina@example.dz");
+    assert!(notice.text().contains("amina"));
+    let again = app.register("amina").await;
+    assert_ne!(again.user_id, amina.user_id);
+
+    app.execute_sql(
+        "UPDATE security_events SET detail = '{\"forged\":true}' WHERE kind = 'ACCOUNT_DELETED'",
+    )
+    .await;
+    let (intact, _) = audit::verify(&app);
+    assert!(!intact, "an erased event altered is found");
+}
+
+async fn deleting_an_account_needs_the_password_and_counts_wrong_ones(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let amina = app.register("amina").await;
+    let body = app.graphql(None, DELETE, json!({ "p": PASSWORD })).await;
+    assert_eq!(error_code(&body), Some("UNAUTHENTICATED"));
+    let aliases: String = (0..10)
+        .map(|i| format!("a{i}: deleteAccount(password: \"guess {i}\") "))
+        .collect();
+    let body = app
+        .graphql(
+            Some(&amina.access),
+            &format!("mutation {{ {aliases} }}"),
+            json!({}),
+        )
+        .await;
+    let codes: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["extensions"]["code"].as_str())
+        .collect();
+    assert_eq!(codes.len(), 10, "{body}");
+    let checked = codes
+        .iter()
+        .filter(|c| **c == "INVALID_CREDENTIALS")
+        .count();
+    assert!((1..=5).contains(&checked), "at most five checks: {codes:?}");
+    // Locked (or out of re-checks) now: even the right password deletes nothing.
+    let body = app
+        .graphql(Some(&amina.access), DELETE, json!({ "p": PASSWORD }))
+        .await;
+    let code = error_code(&body);
+    assert!(
+        code == Some("ACCOUNT_LOCKED") || code == Some("RATE_LIMITED"),
+        "{body}"
+    );
+    assert!(app.whoami(&amina.access).await.is_ok());
+    let huge = "x".repeat(4096);
+    let body = app
+        .graphql(Some(&amina.access), DELETE, json!({ "p": huge }))
+        .await;
+    assert!(error_code(&body).is_some(), "{body}");
+    assert!(app.whoami(&amina.access).await.is_ok());
 }

@@ -180,7 +180,7 @@ async fn staff_filters_the_trail_by_user_and_kind_and_nobody_else_can(backend: B
     assert_eq!(error_code(&body), Some("FORBIDDEN"));
 }
 
-fn verify(app: &TestApp) -> (bool, String) {
+pub fn verify(app: &TestApp) -> (bool, String) {
     let data_dir = tempfile::tempdir().unwrap();
     let output = binary()
         .arg("verify-audit-chain")

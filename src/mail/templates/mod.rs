@@ -64,6 +64,8 @@ pub enum Template<'a> {
         username: &'a str,
         new_email: &'a str,
     },
+    /// The last message: the account and its data are gone.
+    AccountDeleted { username: &'a str },
     /// The notice that the password was changed.
     PasswordChanged { username: &'a str },
     /// The notice that a reset link set a new password.
@@ -191,6 +193,28 @@ fn parts<'a>(template: &'a Template<'_>, language: MailLanguage) -> Parts<'a> {
             closing: vec![
                 format!("This link is valid for {}.", duration_words(*valid_for, En)),
                 "If you did not ask for this, ignore this message: nothing will change.".into(),
+            ],
+        },
+        (Template::AccountDeleted { username }, Fr) => Parts {
+            subject: "Votre compte a été supprimé",
+            greeting: greeting(username),
+            paragraphs: vec![
+                "Votre compte a été supprimé à votre demande. Vos sessions sont terminées et vos données personnelles effacées.".into(),
+            ],
+            action: None,
+            closing: vec![
+                "Si vous n'avez pas demandé cette suppression, répondez à ce message : quelqu'un connaissait votre mot de passe.".into(),
+            ],
+        },
+        (Template::AccountDeleted { username }, En) => Parts {
+            subject: "Your account was deleted",
+            greeting: greeting(username),
+            paragraphs: vec![
+                "Your account was deleted as you asked. Your sessions are ended and your personal data erased.".into(),
+            ],
+            action: None,
+            closing: vec![
+                "If you did not ask for this, reply to this message: someone knew your password.".into(),
             ],
         },
         (Template::EmailChangeRequested { username, new_email }, Fr) => Parts {
