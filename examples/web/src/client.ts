@@ -237,10 +237,11 @@ export class AuthClient {
     const current = this.#store.get();
     if (!current) throw new ApiError("Sign in first.", "UNAUTHENTICATED");
     if (current.accessToken !== stale) return current;
+    // This client keeps tokens in the body; a null one means cookie mode, not ours.
+    const refreshToken = current.refreshToken;
+    if (!refreshToken) throw new ApiError("Sign in first.", "UNAUTHENTICATED");
     try {
-      const { refresh } = await this.#send(RefreshDocument, {
-        refreshToken: current.refreshToken,
-      });
+      const { refresh } = await this.#send(RefreshDocument, { refreshToken });
       this.#store.set(refresh);
       return refresh;
     } catch (error) {
