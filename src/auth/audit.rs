@@ -1,5 +1,5 @@
 //! Recording and reading the security trail.
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::{AuthError, AuthService, ClientInfo, Principal, now};
 use crate::{
@@ -16,6 +16,21 @@ pub(super) struct About {
     /// The identifier a failed sign-in tried.
     pub identifier: Option<String>,
     pub detail: Option<Value>,
+}
+
+impl About {
+    /// A staff action on `target`: `detail` says who acted (`by`) beside `more`.
+    pub fn by_staff(staff: &Principal, target: UserId, more: Value) -> Self {
+        let mut detail = json!({ "by": staff.user_id.to_string() });
+        if let (Some(detail), Value::Object(more)) = (detail.as_object_mut(), more) {
+            detail.extend(more);
+        }
+        Self {
+            user: Some(target),
+            detail: Some(detail),
+            ..Self::default()
+        }
+    }
 }
 
 /// One page of events, newest first.

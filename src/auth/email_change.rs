@@ -6,7 +6,7 @@ use tracing::instrument;
 
 use super::{
     AuthError, AuthService, ClientInfo, Principal, audit::About, notices::queue_notice, now,
-    rate_limit::Operation, tokens::OneTimeTokens,
+    rate_limit::Operation, recovery::LiveLink,
 };
 use crate::{
     domain::{EmailAddress, InvalidInput, MailKind, Password, SecurityEventKind, TokenPurpose},
@@ -69,21 +69,20 @@ impl AuthService {
         token: &str,
         client: &ClientInfo,
     ) -> Result<user::Model, AuthError> {
-        self.rate_limit(Operation::VerifyEmail, client, None)
+        let LiveLink {
+            hash: token_hash,
+            token,
+            user,
+        } = self
+            .live_link(
+                token,
+                TokenPurpose::EmailChange,
+                Operation::VerifyEmail,
+                client,
+            )
             .await?;
-        let token_hash = OneTimeTokens::hash_presented(token).ok_or(AuthError::InvalidToken)?;
         let db = self.db();
         let now = now();
-        let (token, user) = store::one_time_tokens::find_live_with_user(
-            db,
-            &token_hash,
-            TokenPurpose::EmailChange,
-            now,
-        )
-        .await?
-        .filter(|(_, user)| user.is_active)
-        .ok_or(AuthError::InvalidToken)?;
-        tracing::Span::current().record("user_id", tracing::field::display(user.id));
         let new_email = token
             .new_email
             .as_deref()

@@ -18,7 +18,7 @@ use super::{
 };
 use crate::{
     domain::{EmailAddress, LoginIdentifier, MailKind, SecurityEventKind, TokenPurpose, Username},
-    entities::user,
+    entities::{one_time_token, user},
     store::{
         self, one_time_tokens::NewToken, outbox::NewMail, sessions::RevokeReason, users::Replacing,
     },
@@ -106,21 +106,19 @@ impl AuthService {
         input: ResetPassword,
         client: &ClientInfo,
     ) -> Result<(), AuthError> {
-        self.rate_limit(Operation::ConfirmPasswordReset, client, None)
+        let LiveLink {
+            hash: token_hash,
+            user,
+            ..
+        } = self
+            .live_link(
+                input.token.expose_secret(),
+                TokenPurpose::PasswordReset,
+                Operation::ConfirmPasswordReset,
+                client,
+            )
             .await?;
-        let token_hash = OneTimeTokens::hash_presented(input.token.expose_secret())
-            .ok_or(AuthError::InvalidToken)?;
         let db = self.db();
-        let (_, user) = store::one_time_tokens::find_live_with_user(
-            db,
-            &token_hash,
-            TokenPurpose::PasswordReset,
-            now(),
-        )
-        .await?
-        .filter(|(_, user)| user.is_active)
-        .ok_or(AuthError::InvalidToken)?;
-        tracing::Span::current().record("user_id", tracing::field::display(user.id));
         let new_password = confirmed_new_password(
             input.new_password,
             input.new_password_confirm,
@@ -170,21 +168,20 @@ impl AuthService {
         token: &str,
         client: &ClientInfo,
     ) -> Result<user::Model, AuthError> {
-        self.rate_limit(Operation::VerifyEmail, client, None)
+        let LiveLink {
+            hash: token_hash,
+            user,
+            ..
+        } = self
+            .live_link(
+                token,
+                TokenPurpose::EmailVerification,
+                Operation::VerifyEmail,
+                client,
+            )
             .await?;
-        let token_hash = OneTimeTokens::hash_presented(token).ok_or(AuthError::InvalidToken)?;
         let db = self.db();
         let now = now();
-        let (_, user) = store::one_time_tokens::find_live_with_user(
-            db,
-            &token_hash,
-            TokenPurpose::EmailVerification,
-            now,
-        )
-        .await?
-        .filter(|(_, user)| user.is_active)
-        .ok_or(AuthError::InvalidToken)?;
-        tracing::Span::current().record("user_id", tracing::field::display(user.id));
         let user_id = user.id;
         let txn = db.begin().await?;
         if !store::one_time_tokens::consume(&txn, &token_hash, TokenPurpose::EmailVerification, now)
@@ -263,6 +260,26 @@ impl AuthService {
         Ok(queued)
     }
 
+    /// The live token of an emailed link and its active account, after the rate limit
+    /// of `operation`; anything else is `INVALID_TOKEN`. Nothing is used up yet.
+    pub(super) async fn live_link(
+        &self,
+        presented: &str,
+        purpose: TokenPurpose,
+        operation: Operation,
+        client: &ClientInfo,
+    ) -> Result<LiveLink, AuthError> {
+        self.rate_limit(operation, client, None).await?;
+        let hash = OneTimeTokens::hash_presented(presented).ok_or(AuthError::InvalidToken)?;
+        let (token, user) =
+            store::one_time_tokens::find_live_with_user(self.db(), &hash, purpose, now())
+                .await?
+                .filter(|(_, user)| user.is_active)
+                .ok_or(AuthError::InvalidToken)?;
+        tracing::Span::current().record("user_id", tracing::field::display(user.id));
+        Ok(LiveLink { hash, token, user })
+    }
+
     /// Inside the caller's transaction: retires the user's earlier token of this
     /// purpose, creates a new one, and queues the email that carries it.
     pub(super) async fn queue_token_mail(
@@ -334,4 +351,12 @@ impl AuthService {
         .await?;
         Ok(())
     }
+}
+
+/// What `live_link` found: the presented token's hash (to use it up by), its row and
+/// its account.
+pub(super) struct LiveLink {
+    pub hash: String,
+    pub token: one_time_token::Model,
+    pub user: user::Model,
 }

@@ -60,11 +60,7 @@ impl AuthService {
     ) -> Result<user::Model, AuthError> {
         let user = self.find_user(id).await?.ok_or(AuthError::NotFound)?;
         store::lockout::unlock_user(self.db(), user.id).await?;
-        let about = About {
-            user: Some(user.id),
-            detail: Some(json!({ "by": staff.user_id.to_string() })),
-            ..About::default()
-        };
+        let about = About::by_staff(staff, user.id, json!({}));
         self.record(SecurityEventKind::AccountUnlocked, client, about)
             .await;
         self.find_user(id).await?.ok_or(AuthError::NotFound)
@@ -99,11 +95,7 @@ impl AuthService {
         .await?;
         txn.commit().await?;
         if changed {
-            let about = About {
-                user: Some(user.id),
-                detail: Some(json!({ "by": staff.user_id.to_string(), "sessionsEnded": ended })),
-                ..About::default()
-            };
+            let about = About::by_staff(staff, user.id, json!({ "sessionsEnded": ended }));
             self.record(SecurityEventKind::AccountDeactivated, client, about)
                 .await;
         }
@@ -124,11 +116,7 @@ impl AuthService {
             .filter(|user| user.deleted_at.is_none())
             .ok_or(AuthError::NotFound)?;
         if store::users::set_active(self.db(), user.id, true).await? {
-            let about = About {
-                user: Some(user.id),
-                detail: Some(json!({ "by": staff.user_id.to_string() })),
-                ..About::default()
-            };
+            let about = About::by_staff(staff, user.id, json!({}));
             self.record(SecurityEventKind::AccountReactivated, client, about)
                 .await;
         }
@@ -151,11 +139,7 @@ impl AuthService {
             now(),
         )
         .await?;
-        let about = About {
-            user: Some(user.id),
-            detail: Some(json!({ "by": staff.user_id.to_string(), "sessionsEnded": ended })),
-            ..About::default()
-        };
+        let about = About::by_staff(staff, user.id, json!({ "sessionsEnded": ended }));
         self.record(SecurityEventKind::SessionRevoked, client, about)
             .await;
         Ok(ended)

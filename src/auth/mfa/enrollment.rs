@@ -182,11 +182,7 @@ impl AuthService {
         client: &ClientInfo,
     ) -> Result<user::Model, AuthError> {
         let user = self.find_user(id).await?.ok_or(AuthError::NotFound)?;
-        let about = About {
-            user: Some(user.id),
-            detail: Some(json!({ "by": staff.user_id.to_string() })),
-            ..About::default()
-        };
+        let about = About::by_staff(staff, user.id, json!({}));
         self.remove_second_factors(&user, about, true, client)
             .await?;
         Ok(user)
