@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::{AuthError, AuthService, ClientInfo, Principal, audit::About, now};
 use crate::{
-    domain::{InvalidInput, SecurityEventKind, UserId, printable},
+    domain::{InvalidInput, SecurityEventKind, TokenPurpose, UserId, printable},
     entities::user,
     store::{self, sessions::RevokeReason},
 };
@@ -93,6 +93,8 @@ impl AuthService {
             now(),
         )
         .await?;
+        // A pending move to another address must not wait for the account's return.
+        store::one_time_tokens::supersede(&txn, user.id, TokenPurpose::EmailChange, now()).await?;
         txn.commit().await?;
         if changed {
             let about = About::by_staff(staff, user.id, json!({ "sessionsEnded": ended }));

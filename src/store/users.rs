@@ -10,7 +10,7 @@ use uuid::{NoContext, Timestamp, Uuid};
 
 use super::{StoreError, unique_violation};
 use crate::{
-    domain::{EmailAddress, Language, Timezone, UserId, Username},
+    domain::{EmailAddress, Language, Timezone, TokenPurpose, UserId, Username},
     entities::user::{self, Entity as Users},
 };
 
@@ -255,8 +255,9 @@ pub enum Replacing<'a> {
 }
 
 /// Stores a new password hash and moves the credential epoch on, so every access token
-/// issued before stops working. Returns the new epoch, or `None` when `replacing` no
-/// longer matches (nothing was written).
+/// issued before stops working, and voids a pending change of email address (asked for
+/// with the old password, maybe by whoever the new one locks out). Returns the new
+/// epoch, or `None` when `replacing` no longer matches (nothing was written).
 pub async fn set_password(
     db: &impl ConnectionTrait,
     id: UserId,
@@ -275,8 +276,11 @@ pub async fn set_password(
     if let Replacing::Verified(previous) = replacing {
         update = update.filter(user::Column::PasswordHash.eq(previous));
     }
-    let rows = update.exec_with_returning(db).await?;
-    Ok(rows.into_iter().next().map(|row| row.credential_epoch))
+    let Some(row) = update.exec_with_returning(db).await?.into_iter().next() else {
+        return Ok(None);
+    };
+    super::one_time_tokens::supersede(db, id, TokenPurpose::EmailChange, now).await?;
+    Ok(Some(row.credential_epoch))
 }
 
 /// Moves the account to `email`, verified (the link that proves it was followed). The

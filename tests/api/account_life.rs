@@ -16,6 +16,7 @@ backend_tests!(
     an_email_change_needs_the_password_and_counts_wrong_ones_toward_the_lockout,
     an_email_change_link_loses_to_an_account_that_took_the_address_meanwhile,
     an_email_change_kills_links_mailed_to_the_old_address,
+    a_new_password_or_deactivation_voids_a_pending_email_change,
     an_email_change_refuses_bad_input_without_mailing_anyone,
     deactivation_ends_sessions_at_once_and_refuses_sign_in_until_reactivated,
     deactivation_is_for_staff_and_not_for_oneself,
@@ -546,4 +547,105 @@ async fn deleting_an_account_needs_the_password_and_counts_wrong_ones(backend: B
         .await;
     assert!(error_code(&body).is_some(), "{body}");
     assert!(app.whoami(&amina.access).await.is_ok());
+}
+
+/// Whoever asked with a stolen password loses the pending move once the owner does what
+/// the notice says: change the password (or reset it), or staff deactivate the account.
+async fn a_new_password_or_deactivation_voids_a_pending_email_change(backend: Backend) {
+    let (app, sink) = spawn_app_with_mail(backend, &[]).await;
+    let amina = app.register("amina").await;
+    let mut sent = 1;
+    sink.wait_for(sent, MAIL_WAIT).await;
+    app.register("staffer").await;
+    app.promote_to_staff("staffer").await;
+    let staff = app.login("staffer", None).await;
+    sent += 1; // staffer's verification link
+    for (n, owner_acts) in ["changePassword", "reset", "deactivate"]
+        .into_iter()
+        .enumerate()
+    {
+        let access = app.login("amina", None).await.access;
+        let target = format!("thief{n}@evil.test");
+        request_change(&app, &access, &target, PASSWORD).await;
+        sent += 2;
+        let token = mail_to(&sink, sent, &target)
+            .await
+            .token("confirm-email-change");
+        match owner_acts {
+            "changePassword" => {
+                let body = app
+                    .graphql(
+                        Some(&access),
+                        "mutation($i: ChangePasswordInput!) { changePassword(input: $i) { accessToken } }",
+                        json!({ "i": { "currentPassword": PASSWORD, "newPassword": "a brand new passphrase",
+                                       "newPasswordConfirm": "a brand new passphrase" } }),
+                    )
+                    .await;
+                assert!(body["errors"].is_null(), "{body}");
+                sent += 1; // the notice
+                // Back to the test password, by reset: it voids nothing new.
+                app.graphql(
+                    None,
+                    "mutation($e: String!) { requestPasswordReset(email: $e) }",
+                    json!({ "e": "amina@example.dz" }),
+                )
+                .await;
+                sent += 1;
+                let reset = mail_to(&sink, sent, "amina@example.dz")
+                    .await
+                    .token("reset-password");
+                confirm_reset(&app, &reset).await;
+                sent += 1;
+            }
+            "reset" => {
+                app.graphql(
+                    None,
+                    "mutation($e: String!) { requestPasswordReset(email: $e) }",
+                    json!({ "e": "amina@example.dz" }),
+                )
+                .await;
+                sent += 1;
+                let reset = mail_to(&sink, sent, "amina@example.dz")
+                    .await
+                    .token("reset-password");
+                confirm_reset(&app, &reset).await;
+                sent += 1;
+            }
+            _ => {
+                for mutation in ["deactivateUser", "reactivateUser"] {
+                    let body = app
+                        .graphql(
+                            Some(&staff.access),
+                            &format!("mutation($id: ID!) {{ {mutation}(id: $id) {{ isActive }} }}"),
+                            json!({ "id": amina.user_id }),
+                        )
+                        .await;
+                    assert!(body["errors"].is_null(), "{body}");
+                }
+            }
+        }
+        let body = confirm(&app, &token).await;
+        assert_eq!(
+            error_code(&body),
+            Some("INVALID_TOKEN"),
+            "{owner_acts}: {body}"
+        );
+        let me = app.login("amina", None).await.access;
+        assert_eq!(
+            email_of(&app, &me).await["email"],
+            "amina@example.dz",
+            "{owner_acts}"
+        );
+    }
+}
+
+async fn confirm_reset(app: &TestApp, token: &str) {
+    let body = app
+        .graphql(
+            None,
+            "mutation($i: ConfirmPasswordResetInput!) { confirmPasswordReset(input: $i) }",
+            json!({ "i": { "token": token, "newPassword": PASSWORD, "newPasswordConfirm": PASSWORD } }),
+        )
+        .await;
+    assert_eq!(body["data"]["confirmPasswordReset"], true, "{body}");
 }
