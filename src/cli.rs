@@ -327,7 +327,13 @@ async fn migrated_auth_service(settings: &Settings) -> anyhow::Result<AuthServic
 fn describe(err: crate::auth::AuthError) -> String {
     use crate::auth::AuthError;
     match err {
-        AuthError::InvalidInput(input) => format!("{}: {}", input.field, input.message),
+        AuthError::InvalidInput(input) => {
+            format!(
+                "{}: {}",
+                input.field,
+                crate::i18n::in_english(&input.message)
+            )
+        }
         AuthError::WeakPassword(reasons) => format!(
             "the password is too weak ({})",
             reasons

@@ -19,6 +19,8 @@ pub(crate) mod geoip;
 pub mod graphql;
 /// Routes, middleware and the GraphQL-over-HTTP handlers.
 pub(crate) mod http;
+/// Mail, pages and error messages in French, English and Arabic; operators' templates.
+pub mod i18n;
 /// Outgoing mail: the outbox worker, SMTP or log transport, templates.
 pub(crate) mod mail;
 /// Building and running the application.

@@ -32,6 +32,7 @@ use crate::{
     geoip::GeoIp,
     graphql::build_schema,
     http::{AppState, TrustedProxies, metrics_handle, openid_configuration, router},
+    i18n::Catalog,
     mail::{OutboxWorker, Transport},
 };
 
@@ -66,15 +67,22 @@ impl Application {
                 tracing::warn!(error = ?err, "could not measure imported password hashes");
             }
         });
+        let catalog = Arc::new(
+            Catalog::load(settings.templates_dir.as_deref()).context("loading TEMPLATES_DIR")?,
+        );
         let mail_worker = OutboxWorker::new(
             settings,
             db.clone(),
             Transport::from_settings(settings)?,
             OneTimeTokens::new(&secret),
+            catalog.clone(),
             auth.mail_queued(),
         );
         let state = AppState {
             schema: build_schema(auth.clone(), &settings.graphql),
+            catalog,
+            product: settings.mail.product(),
+            serves_link_pages: settings.serves_link_pages(),
             auth: auth.clone(),
             limits: settings.graphql.clone(),
             trusted_proxies: TrustedProxies::new(

@@ -257,6 +257,13 @@ impl AuthService {
         Ok(store::users::update_preferences(self.db(), user, changes).await?)
     }
 
+    /// The language `user` chose, for words addressed to them; `None` when it cannot
+    /// be read, and the caller falls back to the request's.
+    pub async fn language_of(&self, user: UserId) -> Option<Language> {
+        let user = store::users::find(self.db(), user).await.ok().flatten()?;
+        Language::parse(&user.language).ok()
+    }
+
     pub async fn find_users(&self, ids: &[UserId]) -> Result<Vec<user::Model>, AuthError> {
         Ok(store::users::find_many(self.db(), ids).await?)
     }

@@ -5,6 +5,7 @@ use super::{AuthError, AuthService, ClientInfo, Principal, now};
 use crate::{
     domain::{InvalidInput, SecurityEventKind, SessionId, UserId, printable},
     entities::security_event,
+    i18n::Message,
     store::events::{self, ChainReport, EventFilter, NewEvent},
 };
 
@@ -91,13 +92,17 @@ impl AuthService {
         after: Option<&str>,
     ) -> Result<EventPage, AuthError> {
         if !(0..=MAX_PAGE).contains(&first) {
-            return Err(InvalidInput::new("first", "Ask for 0 to 100 events at a time.").into());
+            return Err(InvalidInput::saying(
+                "first",
+                Message::new("error-page-size").with("max", 100),
+            )
+            .into());
         }
         let before = after
             .map(|cursor| {
                 cursor
                     .parse::<i64>()
-                    .map_err(|_| InvalidInput::new("after", "Unknown cursor."))
+                    .map_err(|_| InvalidInput::new("after", "error-unknown-cursor"))
             })
             .transpose()?;
         let mut events = events::page(self.db(), filter, before, first as u64 + 1).await?;

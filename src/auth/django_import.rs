@@ -13,6 +13,7 @@ use super::{
 };
 use crate::{
     domain::{EmailAddress, Language, Timezone, Username},
+    i18n::in_english,
     store::{
         self, StoreError,
         users::{ImportedUser, NewUser},
@@ -178,13 +179,13 @@ impl AuthService {
         };
         let username = match Username::parse(username) {
             Ok(username) => username,
-            Err(e) => return Ok(Err(SkipReason::InvalidUsername(e.message))),
+            Err(e) => return Ok(Err(SkipReason::InvalidUsername(in_english(&e.message)))),
         };
         let email = match user.email.as_deref().map(str::trim) {
             None | Some("") => return Ok(Err(SkipReason::InvalidEmail("none given".into()))),
             Some(email) => match EmailAddress::parse(email) {
                 Ok(email) => email,
-                Err(e) => return Ok(Err(SkipReason::InvalidEmail(e.message))),
+                Err(e) => return Ok(Err(SkipReason::InvalidEmail(in_english(&e.message)))),
             },
         };
         let db = self.db();

@@ -28,21 +28,23 @@ impl AuthService {
     ) -> Result<(), AuthError> {
         let new_email = EmailAddress::parse(new_email).map_err(|e| e.in_field("newEmail"))?;
         let password = Password::parse(password, "password")?;
+        // Each request mails the new address: counted per address too, so nobody can
+        // flood someone else's mailbox from several accounts.
+        self.rate_limit(
+            Operation::RequestEmailChange,
+            client,
+            Some(&new_email.key()),
+        )
+        .await?;
         let user = self.me(principal).await?;
         self.reauthenticate(principal, &user, &password, "requestEmailChange", client)
             .await?;
         if new_email.key() == user.email_key {
-            return Err(
-                InvalidInput::new("newEmail", "This is already the account's address.").into(),
-            );
+            return Err(InvalidInput::new("newEmail", "error-email-unchanged").into());
         }
         let db = self.db();
         if store::users::email_taken(db, &new_email).await? {
-            return Err(InvalidInput::new(
-                "newEmail",
-                "An account already uses this email address.",
-            )
-            .into());
+            return Err(InvalidInput::new("newEmail", "error-email-taken").into());
         }
         let txn = db.begin().await?;
         self.queue_link_mail(
@@ -89,6 +91,8 @@ impl AuthService {
             .and_then(|raw| EmailAddress::parse(raw).ok())
             .ok_or(AuthError::InvalidToken)?;
         let txn = db.begin().await?;
+        // The row lock first, as in the other link flows (see `confirm_password_reset`).
+        store::users::lock(&txn, user.id).await?;
         if !store::one_time_tokens::consume(&txn, &token_hash, TokenPurpose::EmailChange, now)
             .await?
         {

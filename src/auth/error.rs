@@ -85,14 +85,12 @@ impl From<DbErr> for AuthError {
 impl From<StoreError> for AuthError {
     fn from(err: StoreError) -> Self {
         match err {
-            StoreError::UsernameTaken => Self::InvalidInput(InvalidInput::new(
-                "username",
-                "This username is already taken.",
-            )),
-            StoreError::EmailTaken => Self::InvalidInput(InvalidInput::new(
-                "email",
-                "An account already uses this email address.",
-            )),
+            StoreError::UsernameTaken => {
+                Self::InvalidInput(InvalidInput::new("username", "error-username-taken"))
+            }
+            StoreError::EmailTaken => {
+                Self::InvalidInput(InvalidInput::new("email", "error-email-taken"))
+            }
             StoreError::Db(err) => err.into(),
         }
     }

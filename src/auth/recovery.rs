@@ -130,8 +130,10 @@ impl AuthService {
         let user_id = user.id;
         let now = now();
         let txn = db.begin().await?;
-        // The first statement of the transaction: a concurrent use of the same token
-        // waits here for this one to commit, then finds it used.
+        // The account's row lock first, as every flow that consumes or supersedes its
+        // links takes it, so two of them cannot lock each other's tokens crosswise. A
+        // concurrent use of the same token waits here, then finds it used.
+        store::users::lock(&txn, user_id).await?;
         if !store::one_time_tokens::consume(&txn, &token_hash, TokenPurpose::PasswordReset, now)
             .await?
         {
@@ -184,6 +186,7 @@ impl AuthService {
         let now = now();
         let user_id = user.id;
         let txn = db.begin().await?;
+        store::users::lock(&txn, user_id).await?;
         if !store::one_time_tokens::consume(&txn, &token_hash, TokenPurpose::EmailVerification, now)
             .await?
         {
@@ -321,6 +324,15 @@ impl AuthService {
         // Two requests at once (a reset asked twice) would each supersede before the
         // other's token exists, and leave two live links.
         store::users::lock(txn, user_id).await?;
+        // Read again under the lock: a change of address that committed since the
+        // caller's read must not get a live link mailed to the old address, nor an
+        // account deactivated or deleted since get one at all.
+        let Some(user) = store::users::find(txn, user_id)
+            .await?
+            .filter(|user| user.is_active && user.deleted_at.is_none())
+        else {
+            return Ok(());
+        };
         store::one_time_tokens::supersede(txn, user_id, purpose, now).await?;
         let issued = self.0.one_time_tokens.issue(purpose);
         store::one_time_tokens::create(

@@ -7,6 +7,7 @@ use super::{AuthError, AuthService, ClientInfo, Principal, audit::About, now};
 use crate::{
     domain::{InvalidInput, SecurityEventKind, TokenPurpose, UserId, printable},
     entities::user,
+    i18n::Message,
     store::{self, sessions::RevokeReason},
 };
 
@@ -25,11 +26,16 @@ impl AuthService {
         after: Option<&str>,
     ) -> Result<UserPage, AuthError> {
         if !(0..=100).contains(&first) {
-            return Err(InvalidInput::new("first", "Ask for 0 to 100 users at a time.").into());
+            return Err(InvalidInput::saying(
+                "first",
+                Message::new("error-page-size").with("max", 100),
+            )
+            .into());
         }
         let before = after
             .map(|cursor| {
-                UserId::parse(cursor).ok_or_else(|| InvalidInput::new("after", "Unknown cursor."))
+                UserId::parse(cursor)
+                    .ok_or_else(|| InvalidInput::new("after", "error-unknown-cursor"))
             })
             .transpose()?;
         let search = search.map(|s| printable(s, 254));
@@ -78,10 +84,11 @@ impl AuthService {
     ) -> Result<user::Model, AuthError> {
         let user = self.find_user(id).await?.ok_or(AuthError::NotFound)?;
         if user.id == staff.user_id {
-            return Err(AuthError::InvalidInput(InvalidInput::new(
-                "id",
-                "Staff cannot deactivate their own account.",
-            )));
+            return Err(InvalidInput::new("id", "error-deactivate-self").into());
+        }
+        // One stolen staff session must not lock out the rest of the staff.
+        if user.is_staff {
+            return Err(InvalidInput::new("id", "error-deactivate-staff").into());
         }
         let txn = self.db().begin().await?;
         let changed = store::users::set_active(&txn, user.id, false).await?;

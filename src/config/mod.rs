@@ -49,6 +49,10 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub bind_addr: SocketAddr,
     pub public_url: String,
+    /// Where mail links lead: the frontend, or (the default) this service's own pages.
+    pub app_url: String,
+    /// Replacements for the built-in mail, pages and messages (`templates/`'s layout).
+    pub templates_dir: Option<PathBuf>,
     pub jwt: JwtSettings,
     pub lifetimes: Lifetimes,
     pub max_sessions_per_user: u64,
@@ -121,6 +125,17 @@ pub struct MailSettings {
     pub retry_base: Duration,
     /// After this many failed attempts a message is marked failed and left alone.
     pub max_attempts: u32,
+}
+
+impl MailSettings {
+    /// The service's name in mail and on its pages: `MAIL_FROM`'s display name.
+    pub fn product(&self) -> String {
+        self.from
+            .parse::<lettre::message::Mailbox>()
+            .ok()
+            .and_then(|mailbox| mailbox.name)
+            .unwrap_or_else(|| "graphql-auth".to_owned())
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -243,6 +258,12 @@ impl Settings {
                 )?,
                 publish_ahead: vars.duration_at_most("SIGNING_KEY_PUBLISH_AHEAD", "5m")?,
             },
+            app_url: vars
+                .raw("APP_URL")
+                .map(|_| vars.parse::<PublicUrl>("APP_URL", ""))
+                .transpose()?
+                .map_or_else(|| public_url.clone(), |url| url.0),
+            templates_dir: vars.raw("TEMPLATES_DIR").map(PathBuf::from),
             public_url,
             lifetimes: Lifetimes {
                 access_token: vars.lifetime("ACCESS_TOKEN_TTL", "60m")?,
@@ -342,6 +363,11 @@ impl Settings {
 
     pub fn is_production(&self) -> bool {
         self.app_env == AppEnv::Production
+    }
+
+    /// Whether mail links lead here, so this service answers them with its own pages.
+    pub fn serves_link_pages(&self) -> bool {
+        self.app_url == self.public_url
     }
 
     /// The database to use: the configured URL, or `DATA_DIR/graphql-auth.sqlite`.

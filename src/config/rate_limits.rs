@@ -51,6 +51,8 @@ pub enum Operation {
     ConfirmPasswordReset,
     VerifyEmail,
     ResendVerificationEmail,
+    /// `requestEmailChange`, counted per new address as well.
+    RequestEmailChange,
     /// A field that checks the signed-in caller's password again.
     Reauthenticate,
     /// `POST /oauth/introspect`.
@@ -66,7 +68,7 @@ pub enum Operation {
 }
 
 /// The table: operation, its name in metrics and the trail, its setting, its default.
-const OPERATIONS: [(Operation, &str, &str, &str); 13] = [
+const OPERATIONS: [(Operation, &str, &str, &str); 14] = [
     (Operation::Login, "login", "RATE_LIMIT_LOGIN", "20/min"),
     (
         Operation::CompleteLogin,
@@ -108,6 +110,12 @@ const OPERATIONS: [(Operation, &str, &str, &str); 13] = [
         Operation::ResendVerificationEmail,
         "resend_verification_email",
         "RATE_LIMIT_RESEND_VERIFICATION_EMAIL",
+        "3/hour",
+    ),
+    (
+        Operation::RequestEmailChange,
+        "request_email_change",
+        "RATE_LIMIT_REQUEST_EMAIL_CHANGE",
         "3/hour",
     ),
     (

@@ -14,15 +14,12 @@ impl EmailAddress {
 
     pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
         let value = raw.trim();
-        let invalid = || InvalidInput::new("email", "Enter a valid email address.");
+        let invalid = || InvalidInput::new("email", "error-email-invalid");
         if value.len() > Self::MAX_BYTES || value.chars().any(char::is_control) {
             return Err(invalid());
         }
         if !value.is_ascii() {
-            return Err(InvalidInput::new(
-                "email",
-                "Enter the address in plain ASCII letters (international domains in their xn-- form).",
-            ));
+            return Err(InvalidInput::new("email", "error-email-ascii"));
         }
         let parsed = email_address::EmailAddress::from_str(value).map_err(|_| invalid())?;
         // Display names ("Ann <ann@x>") and address literals are valid RFC 5322 but not

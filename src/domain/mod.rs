@@ -23,6 +23,8 @@ pub use second_factor::{AuthMethods, MfaMethod, RecoveryCode, SecondFactorCode, 
 pub use token_purpose::TokenPurpose;
 pub use username::Username;
 
+use crate::i18n::Message;
+
 /// `text` without control characters, trimmed, at most `max_chars` long: what is kept
 /// of free text a client sends (user agents, fingerprints, searches).
 pub fn printable(text: &str, max_chars: usize) -> String {
@@ -43,15 +45,17 @@ pub fn hex(bytes: &[u8]) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidInput {
     pub field: &'static str,
-    pub message: String,
+    pub message: Message,
 }
 
 impl InvalidInput {
-    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            field,
-            message: message.into(),
-        }
+    /// `message_id` names a message of `templates/locales/*/errors.ftl`.
+    pub fn new(field: &'static str, message_id: &'static str) -> Self {
+        Self::saying(field, Message::new(message_id))
+    }
+
+    pub fn saying(field: &'static str, message: Message) -> Self {
+        Self { field, message }
     }
 
     /// The same complaint about another field (`newEmail` rather than `email`).

@@ -3,6 +3,7 @@ use std::{collections::HashSet, sync::LazyLock};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{EmailAddress, InvalidInput, Username};
+use crate::i18n::Message;
 
 /// A password as presented for checking. Never printed, never logged.
 #[derive(Clone)]
@@ -15,9 +16,9 @@ impl Password {
     /// and hashing a megabyte for nothing is a denial-of-service lever.
     pub fn parse(raw: String, field: &'static str) -> Result<Self, InvalidInput> {
         if raw.len() > Self::MAX_BYTES {
-            return Err(InvalidInput::new(
+            return Err(InvalidInput::saying(
                 field,
-                "A password has at most 1024 bytes.",
+                Message::new("error-password-too-long").with("max", Self::MAX_BYTES),
             ));
         }
         Ok(Self(SecretString::from(raw)))

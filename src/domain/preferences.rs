@@ -1,4 +1,5 @@
 use super::InvalidInput;
+use crate::i18n::Message;
 
 /// A person's language: a BCP 47 tag (RFC 5646) of at most 10 characters, in its
 /// canonical case (`fr`, `kab`, `en-GB`, `zh-Hant`). It is kept whether or not the
@@ -11,9 +12,9 @@ impl Language {
 
     pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
         let invalid = || {
-            InvalidInput::new(
+            InvalidInput::saying(
                 "language",
-                "Enter a language tag of at most 10 characters, such as fr, en, ar or en-GB.",
+                Message::new("error-language").with("max", Self::MAX_CHARS),
             )
         };
         // Checked before parsing, so a hostile megabyte costs nothing.
@@ -54,12 +55,10 @@ pub struct Timezone(chrono_tz::Tz);
 
 impl Timezone {
     pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
-        raw.trim().parse::<chrono_tz::Tz>().map(Self).map_err(|_| {
-            InvalidInput::new(
-                "timezone",
-                "Enter an IANA time zone such as Africa/Algiers.",
-            )
-        })
+        raw.trim()
+            .parse::<chrono_tz::Tz>()
+            .map(Self)
+            .map_err(|_| InvalidInput::new("timezone", "error-timezone"))
     }
 
     pub fn name(&self) -> &'static str {

@@ -18,12 +18,7 @@ pub enum SecondFactorCode {
 
 impl SecondFactorCode {
     pub fn parse(raw: &str, field: &'static str) -> Result<Self, InvalidInput> {
-        let invalid = || {
-            InvalidInput::new(
-                field,
-                "Enter the 6-digit code from your authenticator app, or one of your recovery codes.",
-            )
-        };
+        let invalid = || InvalidInput::new(field, "error-second-factor-code-format");
         let compact = compact(raw).ok_or_else(invalid)?;
         if let Some(totp) = TotpCode::from_compact(&compact) {
             return Ok(Self::Totp(totp));
@@ -45,9 +40,7 @@ impl TotpCode {
     pub fn parse(raw: &str, field: &'static str) -> Result<Self, InvalidInput> {
         compact(raw)
             .and_then(|c| Self::from_compact(&c))
-            .ok_or_else(|| {
-                InvalidInput::new(field, "Enter the 6-digit code from your authenticator app.")
-            })
+            .ok_or_else(|| InvalidInput::new(field, "error-totp-code-format"))
     }
 
     fn from_compact(compact: &str) -> Option<Self> {

@@ -1,4 +1,5 @@
 use super::InvalidInput;
+use crate::i18n::Message;
 
 /// A username: 3–150 characters of ASCII letters, digits and `. _ - +`.
 ///
@@ -13,17 +14,17 @@ impl Username {
 
     pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
         let value = raw.trim();
-        let invalid = |msg: &str| InvalidInput::new("username", msg);
         if value.len() < Self::MIN_CHARS || value.len() > Self::MAX_CHARS {
-            return Err(invalid("A username has 3 to 150 characters."));
+            let message = Message::new("error-username-length")
+                .with("min", Self::MIN_CHARS)
+                .with("max", Self::MAX_CHARS);
+            return Err(InvalidInput::saying("username", message));
         }
         if !value
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+'))
         {
-            return Err(invalid(
-                "A username may contain only letters, digits and . _ - +",
-            ));
+            return Err(InvalidInput::new("username", "error-username-characters"));
         }
         Ok(Self(value.to_owned()))
     }

@@ -24,7 +24,8 @@ pub struct RegisterInput {
     /// Identifies the device; defaults to the `Device-Fingerprint` header.
     pub device_fingerprint: Option<String>,
     /// A BCP 47 language tag of at most 10 characters, e.g. "fr" (the default),
-    /// "en-GB", "ar", "kab"; mail is in English for "en" tags, in French otherwise.
+    /// "en-GB", "ar", "kab"; mail and messages are in English for "en" tags, Arabic
+    /// for "ar" tags, French otherwise.
     pub language: Option<String>,
     /// An IANA time zone; default "Africa/Algiers".
     pub timezone: Option<String>,

@@ -7,7 +7,10 @@ use secrecy::SecretString;
 use tokio::sync::OnceCell;
 
 use super::error::ApiError;
-use crate::auth::{AuthError, AuthService, ClientInfo, Principal};
+use crate::{
+    auth::{AuthError, AuthService, ClientInfo, Principal},
+    domain::UserId,
+};
 
 /// The request's identity. No token is anonymous; an invalid token is rejected by the
 /// guarded fields, while public ones (such as `login`) still work, so a client holding
@@ -142,6 +145,11 @@ impl Caller {
 
     pub fn client(&self) -> &ClientInfo {
         &self.0.client
+    }
+
+    /// Who the request turned out to be, if something already asked: no new check.
+    pub fn known_user(&self) -> Option<UserId> {
+        self.0.principal.get()?.as_ref().map(|p| p.user_id)
     }
 
     /// The principal behind the bearer token, checked against its session once.

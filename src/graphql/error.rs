@@ -16,7 +16,10 @@ use async_graphql::{
 
 use secrecy::ExposeSecret;
 
-use crate::auth::{AuthError, SecondFactorRefusal};
+use crate::{
+    auth::{AuthError, SecondFactorRefusal},
+    i18n::{Catalog, Locale, Message},
+};
 
 /// What went wrong: the `extensions.code` of every error this API answers. Not used by
 /// any field — it is in the schema so generated clients get the codes as a union type.
@@ -92,17 +95,28 @@ impl ErrorCode {
 #[derive(Debug, Clone)]
 pub struct ApiError {
     code: ErrorCode,
-    message: String,
+    message: Message,
     extensions: Vec<(&'static str, Value)>,
 }
 
 impl ApiError {
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+    /// `message_id` names a message of `templates/locales/*/errors.ftl`.
+    pub fn new(code: ErrorCode, message_id: &'static str) -> Self {
+        Self::saying(code, Message::new(message_id))
+    }
+
+    pub fn saying(code: ErrorCode, message: Message) -> Self {
         Self {
             code,
-            message: message.into(),
+            message,
             extensions: Vec::new(),
         }
+    }
+
+    /// A refusal about the document itself, in the words of the check that made it:
+    /// for the developer writing the query, so the detail stays in English.
+    pub fn about_document(code: ErrorCode, detail: String) -> Self {
+        Self::saying(code, Message::new("error-document").with("detail", detail))
     }
 
     fn with(mut self, name: &'static str, value: impl Into<Value>) -> Self {
@@ -115,30 +129,33 @@ impl ApiError {
         self.with("field", field)
     }
 
-    pub fn bad_input(field: &'static str, message: &str) -> Self {
-        Self::new(ErrorCode::BadUserInput, message).with_field(field)
+    pub fn bad_input(field: &'static str, message_id: &'static str) -> Self {
+        Self::new(ErrorCode::BadUserInput, message_id).with_field(field)
     }
 
     pub fn unauthenticated() -> Self {
-        Self::new(ErrorCode::Unauthenticated, "Sign in to continue.")
+        Self::new(ErrorCode::Unauthenticated, "error-unauthenticated")
     }
 
     pub fn forbidden() -> Self {
-        Self::new(ErrorCode::Forbidden, "You are not allowed to do this.")
+        Self::new(ErrorCode::Forbidden, "error-forbidden")
     }
 
     pub fn email_not_verified() -> Self {
-        Self::new(
-            ErrorCode::EmailNotVerified,
-            "Verify your email address first: follow the link we sent you.",
-        )
+        Self::new(ErrorCode::EmailNotVerified, "error-email-not-verified")
     }
 
     pub fn internal() -> Self {
-        Self::new(
-            ErrorCode::Internal,
-            "Something went wrong on our side. Please try again.",
-        )
+        Self::new(ErrorCode::Internal, "error-internal")
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// The message in `locale`, for a page that shows the error itself.
+    pub fn text(&self, catalog: &Catalog, locale: Locale) -> String {
+        catalog.text(locale, &self.message)
     }
 }
 
@@ -146,11 +163,36 @@ impl ApiError {
     /// The error as a GraphQL response carries it, `locations` pointing at `pos` when it
     /// is about one place in the document. Every error shape the API answers — from a
     /// resolver, the document checks, or the HTTP layer before GraphQL runs — is built
-    /// here.
+    /// here. Its message is the id until `ContractErrorCodes` (or the HTTP layer)
+    /// says it in the reader's language; the `Message` rides along as its source.
     pub fn into_server_error(self, pos: Option<async_graphql::Pos>) -> ServerError {
-        let mut err = ServerError::new(self.message, pos);
-        err.extensions = Some(extension_values(self.code, self.extensions));
-        err
+        async_graphql::Error::from(self).into_server_error_at(pos)
+    }
+}
+
+trait AtPosition {
+    fn into_server_error_at(self, pos: Option<async_graphql::Pos>) -> ServerError;
+}
+
+impl AtPosition for async_graphql::Error {
+    fn into_server_error_at(self, pos: Option<async_graphql::Pos>) -> ServerError {
+        ServerError {
+            message: self.message,
+            source: self.source,
+            locations: pos.into_iter().collect(),
+            path: Vec::new(),
+            extensions: self.extensions,
+        }
+    }
+}
+
+/// Says every error of `errors` that carries a `Message` in `locale`: the HTTP layer
+/// does, once it knows who reads the answer.
+pub fn translate(errors: &mut [ServerError], catalog: &Catalog, locale: Locale) {
+    for err in errors {
+        if let Some(message) = err.source::<Message>() {
+            err.message = catalog.text(locale, message);
+        }
     }
 }
 
@@ -166,8 +208,8 @@ fn extension_values(code: ErrorCode, rest: Vec<(&'static str, Value)>) -> ErrorE
 impl From<ApiError> for async_graphql::Error {
     fn from(err: ApiError) -> Self {
         async_graphql::Error {
-            message: err.message,
-            source: None,
+            message: err.message.id().to_owned(),
+            source: Some(Arc::new(err.message)),
             extensions: Some(extension_values(err.code, err.extensions)),
         }
     }
@@ -178,79 +220,53 @@ impl From<AuthError> for ApiError {
         use ErrorCode as C;
         match err {
             AuthError::InvalidInput(input) => {
-                Self::new(C::BadUserInput, input.message).with_field(input.field)
+                Self::saying(C::BadUserInput, input.message).with_field(input.field)
             }
-            AuthError::WeakPassword(reasons) => {
-                Self::new(C::WeakPassword, "Choose a stronger password.").with(
+            AuthError::WeakPassword(reasons) => Self::new(C::WeakPassword, "error-weak-password")
+                .with(
                     "reasons",
                     Value::List(reasons.iter().map(|r| Value::from(r.code())).collect()),
-                )
-            }
-            AuthError::PasswordMismatch => {
-                Self::new(C::PasswordMismatch, "The two passwords do not match.")
-            }
-            AuthError::InvalidCredentials => Self::new(
-                C::InvalidCredentials,
-                "The username, email or password is incorrect.",
-            ),
-            AuthError::AccountLocked { retry_after } => Self::new(
-                C::AccountLocked,
-                "Too many failed sign-in attempts. Try again later.",
-            )
-            .with("retryAfterSeconds", whole_seconds(retry_after)),
-            AuthError::RateLimited { retry_after } => Self::new(
-                C::RateLimited,
-                "Too many requests. Please wait a moment and try again.",
-            )
-            .with("retryAfterSeconds", whole_seconds(retry_after)),
-            AuthError::AccountDisabled => {
-                Self::new(C::AccountDisabled, "This account is disabled.")
-            }
-            AuthError::Unauthenticated => Self::unauthenticated(),
-            AuthError::InvalidToken => Self::new(
-                C::InvalidToken,
-                "This token is invalid, expired or already used.",
-            ),
-            AuthError::TokenReused => Self::new(
-                C::TokenReused,
-                "This refresh token was already used; the session has been ended for safety.",
-            ),
-            AuthError::NotFound => Self::new(C::NotFound, "Not found."),
-            AuthError::MfaRequired(challenge) => Self::new(
-                C::MfaRequired,
-                "Enter the code from your authenticator app, or a recovery code.",
-            )
-            .with("mfaToken", challenge.token.expose_secret())
-            .with(
-                "methods",
-                Value::List(
-                    challenge
-                        .methods
-                        .iter()
-                        .map(|m| Value::from(m.as_str()))
-                        .collect(),
                 ),
-            ),
-            AuthError::InvalidCode => Self::new(
-                C::InvalidCredentials,
-                "This code is incorrect or was already used.",
-            ),
+            AuthError::PasswordMismatch => {
+                Self::new(C::PasswordMismatch, "error-password-mismatch")
+            }
+            AuthError::InvalidCredentials => {
+                Self::new(C::InvalidCredentials, "error-invalid-credentials")
+            }
+            AuthError::AccountLocked { retry_after } => {
+                Self::new(C::AccountLocked, "error-account-locked")
+                    .with("retryAfterSeconds", whole_seconds(retry_after))
+            }
+            AuthError::RateLimited { retry_after } => {
+                Self::new(C::RateLimited, "error-rate-limited")
+                    .with("retryAfterSeconds", whole_seconds(retry_after))
+            }
+            AuthError::AccountDisabled => Self::new(C::AccountDisabled, "error-account-disabled"),
+            AuthError::Unauthenticated => Self::unauthenticated(),
+            AuthError::InvalidToken => Self::new(C::InvalidToken, "error-invalid-token"),
+            AuthError::TokenReused => Self::new(C::TokenReused, "error-token-reused"),
+            AuthError::NotFound => Self::new(C::NotFound, "error-not-found"),
+            AuthError::MfaRequired(challenge) => Self::new(C::MfaRequired, "error-mfa-required")
+                .with("mfaToken", challenge.token.expose_secret())
+                .with(
+                    "methods",
+                    Value::List(
+                        challenge
+                            .methods
+                            .iter()
+                            .map(|m| Value::from(m.as_str()))
+                            .collect(),
+                    ),
+                ),
+            AuthError::InvalidCode => Self::new(C::InvalidCredentials, "error-invalid-code"),
             AuthError::SecondFactor(refusal) => Self::new(
                 C::BadUserInput,
                 match refusal {
-                    SecondFactorRefusal::AlreadyEnabled => {
-                        "Two-step sign-in is already on. Turn it off first to set up another authenticator."
-                    }
-                    SecondFactorRefusal::NotEnrolling => {
-                        "Start setting up two-step sign-in first (startTotpEnrollment)."
-                    }
-                    SecondFactorRefusal::NotEnabled => "Two-step sign-in is not on.",
-                    SecondFactorRefusal::PasskeysOff => {
-                        "Passkeys are not set up on this server (WEBAUTHN_RP_ID)."
-                    }
-                    SecondFactorRefusal::TooManyPasskeys => {
-                        "This account has as many passkeys as it may hold: remove one first."
-                    }
+                    SecondFactorRefusal::AlreadyEnabled => "error-totp-already-enabled",
+                    SecondFactorRefusal::NotEnrolling => "error-totp-not-enrolling",
+                    SecondFactorRefusal::NotEnabled => "error-totp-not-enabled",
+                    SecondFactorRefusal::PasskeysOff => "error-passkeys-off",
+                    SecondFactorRefusal::TooManyPasskeys => "error-too-many-passkeys",
                 },
             ),
             AuthError::Unexpected(cause) => {
@@ -276,10 +292,15 @@ impl ExtensionFactory for ContractErrorCodes {
     }
 }
 
+/// Gives the library's own errors a code, and a frame for their (English) words.
 fn with_code(mut err: ServerError, code: ErrorCode) -> ServerError {
     let extensions = err.extensions.get_or_insert_with(Default::default);
     if extensions.get("code").is_none() {
         extensions.set("code", code.as_str());
+    }
+    if err.source.is_none() {
+        let message = Message::new("error-document").with("detail", err.message.clone());
+        err.source = Some(Arc::new(message));
     }
     err
 }

@@ -164,7 +164,8 @@ impl EventQuery {
         let first = first.unwrap_or(50);
         let user_id = user_id
             .map(|id| {
-                UserId::parse(&id).ok_or_else(|| ApiError::bad_input("userId", "Unknown user id."))
+                UserId::parse(&id)
+                    .ok_or_else(|| ApiError::bad_input("userId", "error-unknown-user-id"))
             })
             .transpose()?;
         let filter = EventFilter {

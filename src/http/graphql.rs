@@ -16,16 +16,17 @@ use axum::{
 use serde_json::json;
 
 use super::{
-    AppState, bearer_token,
+    AppState, accepted_locale, bearer_token,
     client_ip::client_info,
     graphiql,
     refresh_cookie::{self, Presented},
 };
 use crate::graphql::{
     caller::{Caller, RefreshCookieJar},
-    error::{ApiError, ErrorCode},
+    error::{ApiError, ErrorCode, translate},
     with_request_data,
 };
+use crate::i18n::Locale;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
@@ -40,18 +41,22 @@ pub async fn post(
 ) -> Response {
     if !is_json(&headers) {
         return refusal(
+            &state,
+            &headers,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::BadUserInput,
-            "Send GraphQL requests as JSON with Content-Type: application/json.",
+            "error-not-json",
         );
     }
     let batch: BatchRequest = match serde_json::from_slice(&body) {
         Ok(batch) => batch,
         Err(_) => {
             return refusal(
+                &state,
+                &headers,
                 StatusCode::BAD_REQUEST,
                 ErrorCode::GraphqlParseFailed,
-                "The request body is not a valid GraphQL request in JSON.",
+                "error-body-not-graphql",
             );
         }
     };
@@ -60,18 +65,28 @@ pub async fn post(
         BatchRequest::Batch(items) => items.iter().collect(),
     };
     if items.iter().any(|r| r.query.trim().is_empty()) {
-        return missing_query();
+        return missing_query(&state, &headers);
     }
     if items.len() > state.limits.max_batch_size {
         return refusal(
+            &state,
+            &headers,
             StatusCode::BAD_REQUEST,
             ErrorCode::QueryTooComplex,
-            "This batch holds more operations than the server accepts at once.",
+            "error-batch-too-large",
         );
     }
     let refresh_cookie = match cookie_jar(&state, &headers) {
         Ok(jar) => jar,
-        Err(why) => return refusal(StatusCode::FORBIDDEN, ErrorCode::Forbidden, why),
+        Err(why) => {
+            return refusal(
+                &state,
+                &headers,
+                StatusCode::FORBIDDEN,
+                ErrorCode::Forbidden,
+                why,
+            );
+        }
     };
     execute(&state, peer, &headers, batch, refresh_cookie).await
 }
@@ -90,20 +105,24 @@ pub async fn get(
         Ok(request) => request,
         Err(_) => {
             return refusal(
+                &state,
+                &headers,
                 StatusCode::BAD_REQUEST,
                 ErrorCode::GraphqlParseFailed,
-                "Pass the query in the `query` parameter; `variables` must be JSON.",
+                "error-get-parameters",
             );
         }
     };
     if request.query.trim().is_empty() {
-        return missing_query();
+        return missing_query(&state, &headers);
     }
     if is_mutation(&request) {
         let mut response = refusal(
+            &state,
+            &headers,
             StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::BadUserInput,
-            "Mutations must be sent with POST.",
+            "error-get-mutation",
         );
         response.headers_mut().insert(
             header::ALLOW,
@@ -147,10 +166,11 @@ async fn execute(
     };
     let is_batch = matches!(batch, BatchRequest::Batch(_));
     let started = std::time::Instant::now();
-    let response = state.schema.execute_batch(batch).await;
+    let mut response = state.schema.execute_batch(batch).await;
     // The GraphQL work alone (parse, validate, resolve), beside the HTTP timing.
     metrics::histogram!("graphql_execution_duration_seconds", "batch" => is_batch.to_string())
         .record(started.elapsed().as_secs_f64());
+    say_errors_to_reader(state, &caller, headers, &mut response).await;
     let wants_graphql_response = accepts(headers, GRAPHQL_RESPONSE_JSON);
     if wants_graphql_response && let Some(errors) = did_not_execute(&response) {
         // The GraphQL-over-HTTP rules for this media type: a request that never reached
@@ -190,7 +210,33 @@ async fn execute(
     http
 }
 
-/// The request's refresh-token cookie, or why the request is refused before it runs.
+/// Puts error messages in the reader's words: a signed-in caller's chosen language,
+/// else the one `Accept-Language` asks for. Looked up only when there are errors.
+async fn say_errors_to_reader(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    response: &mut BatchResponse,
+) {
+    let responses = match response {
+        BatchResponse::Single(response) => std::slice::from_mut(response),
+        BatchResponse::Batch(responses) => responses.as_mut_slice(),
+    };
+    if responses.iter().all(|r| r.errors.is_empty()) {
+        return;
+    }
+    let chosen = match caller.known_user() {
+        Some(user) => state.auth.language_of(user).await,
+        None => None,
+    };
+    let locale = chosen.map_or_else(|| accepted_locale(headers), |l| Locale::for_language(&l));
+    for response in responses {
+        translate(&mut response.errors, &state.catalog, locale);
+    }
+}
+
+/// The request's refresh-token cookie, or why (a message id) the request is refused
+/// before it runs.
 /// In cookie mode a browser at an origin other than the app's may not call at all (no
 /// sign-in whose cookie it could plant), nor may a request carry the cookie without
 /// saying where it comes from, or carry it twice.
@@ -200,15 +246,15 @@ fn cookie_jar(state: &AppState, headers: &HeaderMap) -> Result<RefreshCookieJar,
     };
     let origins = &state.browsers.cookie_origins;
     if refresh_cookie::from_foreign_origin(headers, origins) {
-        return Err("This origin may not call the API while sessions live in cookies.");
+        return Err("error-cookie-origin");
     }
     match refresh_cookie::presented(headers, cookie) {
         Presented::None => Ok(RefreshCookieJar::new(true, None)),
-        Presented::Several => Err("This request carries the session cookie more than once."),
+        Presented::Several => Err("error-cookie-twice"),
         Presented::One(token) if refresh_cookie::origin_allowed(headers, origins) => {
             Ok(RefreshCookieJar::new(true, Some(token)))
         }
-        Presented::One(_) => Err("A request carrying the session cookie must say its Origin."),
+        Presented::One(_) => Err("error-cookie-no-origin"),
     }
 }
 
@@ -271,16 +317,26 @@ fn is_mutation(request: &Request) -> bool {
         .any(|(_, op)| op.node.ty == OperationType::Mutation)
 }
 
-fn missing_query() -> Response {
+fn missing_query(state: &AppState, headers: &HeaderMap) -> Response {
     refusal(
+        state,
+        headers,
         StatusCode::BAD_REQUEST,
         ErrorCode::GraphqlParseFailed,
-        "A GraphQL request needs a non-empty `query`.",
+        "error-query-missing",
     )
 }
 
-/// An error answered before GraphQL runs, in the GraphQL response shape (no `data`).
-fn refusal(status: StatusCode, code: ErrorCode, message: &str) -> Response {
-    let error = ApiError::new(code, message).into_server_error(None);
-    (status, axum::Json(json!({ "errors": [error] }))).into_response()
+/// An error answered before GraphQL runs, in the GraphQL response shape (no `data`),
+/// in the language the request's `Accept-Language` asks for.
+fn refusal(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    code: ErrorCode,
+    message_id: &'static str,
+) -> Response {
+    let mut errors = [ApiError::new(code, message_id).into_server_error(None)];
+    translate(&mut errors, &state.catalog, accepted_locale(headers));
+    (status, axum::Json(json!({ "errors": errors }))).into_response()
 }

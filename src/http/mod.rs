@@ -6,6 +6,7 @@ mod graphql;
 mod health;
 mod introspect;
 mod metrics;
+mod pages;
 mod refresh_cookie;
 
 use std::{sync::Arc, time::Duration};
@@ -29,11 +30,13 @@ use tower_http::{
 
 pub use client_ip::TrustedProxies;
 pub use discovery::openid_configuration;
+use pages::LinkPage;
 
 use crate::{
     auth::{AuthService, IntrospectionSecret},
     config::{BrowserSettings, GraphqlSettings},
     graphql::AppSchema,
+    i18n::{Catalog, Locale},
 };
 
 /// What every handler can reach.
@@ -52,6 +55,12 @@ pub struct AppState {
     pub introspection: Option<IntrospectionSecret>,
     /// The refresh-token cookie, and the origins that may send it.
     pub browsers: BrowserSettings,
+    /// The words and layouts of the pages and error messages.
+    pub catalog: Arc<Catalog>,
+    /// The service's name on its pages.
+    pub product: String,
+    /// Whether mail links lead to this service's own pages (`APP_URL` unset).
+    pub serves_link_pages: bool,
 }
 
 pub use metrics::handle as metrics_handle;
@@ -73,6 +82,20 @@ pub fn router(state: AppState, cors_origins: &[String], is_production: bool) -> 
             "/.well-known/openid-configuration",
             get(discovery::configuration),
         );
+    if state.serves_link_pages {
+        // With APP_URL elsewhere the links lead to the frontend; these paths are unknown.
+        for page in LinkPage::ALL {
+            routes = routes.route(
+                page.path(),
+                get(move |state, headers, query| pages::show(page, state, headers, query)).post(
+                    move |state, peer, headers, form| {
+                        pages::submit(page, state, peer, headers, form)
+                    },
+                ),
+            );
+        }
+        routes = routes.route("/assets/pages.css", get(pages::style));
+    }
     if state.introspection.is_some() {
         // Without the setting the path is unknown, like any other: 404.
         routes = routes.route(
@@ -152,6 +175,15 @@ fn bearer_token(headers: &axum::http::HeaderMap) -> Option<String> {
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token.trim().to_owned());
     Some(token.unwrap_or_default())
+}
+
+/// The language the request's `Accept-Language` asks for, of those the service writes.
+fn accepted_locale(headers: &axum::http::HeaderMap) -> Locale {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|value| value.to_str().ok())
+        .map(Locale::negotiate)
+        .unwrap_or_default()
 }
 
 /// One span per request, named by its id, method and path (never its query string,

@@ -14,7 +14,7 @@ use tokio::sync::{Notify, watch};
 
 use super::{
     Transport,
-    templates::{MailLanguage, Rendered, SecondFactorNotice, Template, render},
+    templates::{Rendered, SecondFactorNotice, Sender, Template, render},
     transport::SendError,
 };
 use crate::{
@@ -22,6 +22,7 @@ use crate::{
     config::Settings,
     domain::{Language, MailId, MailKind, TokenPurpose},
     entities::mail_outbox,
+    i18n::{Catalog, Locale},
     store,
 };
 
@@ -35,7 +36,11 @@ pub struct OutboxWorker {
     db: DatabaseConnection,
     transport: Transport,
     tokens: OneTimeTokens,
-    public_url: String,
+    catalog: Arc<Catalog>,
+    /// The footer's name for the service: `MAIL_FROM`'s display name.
+    product: String,
+    /// Where links lead (`APP_URL`).
+    app_url: String,
     wake: Arc<Notify>,
     poll_interval: Duration,
     retry_base: Duration,
@@ -48,13 +53,16 @@ impl OutboxWorker {
         db: DatabaseConnection,
         transport: Transport,
         tokens: OneTimeTokens,
+        catalog: Arc<Catalog>,
         wake: Arc<Notify>,
     ) -> Self {
         Self {
             db,
             transport,
             tokens,
-            public_url: settings.public_url.clone(),
+            catalog,
+            product: settings.mail.product(),
+            app_url: settings.app_url.clone(),
             wake,
             poll_interval: settings.mail.poll_interval,
             retry_base: settings.mail.retry_base,
@@ -103,16 +111,19 @@ impl OutboxWorker {
             return Ok(()); // another worker has it
         };
         let kind = row.kind.as_str();
-        let message = match self.compose(&row).await? {
-            Composed::Message(message) => message,
+        let outcome = match self.compose(&row).await? {
+            Composed::Message(message) => self.transport.send(&row.recipient, &message).await,
             Composed::Dropped(reason) => {
                 store::outbox::mark_failed(&self.db, id, Utc::now(), reason).await?;
                 tracing::info!(mail_id = %id, kind, reason, "mail dropped, not sent");
                 metrics::counter!("mail_total", "outcome" => "dropped").increment(1);
                 return Ok(());
             }
+            // An operator's broken layout: retried like an outage, until it is fixed.
+            Composed::Unrenderable => {
+                Err(SendError::Transient("the message did not render".into()))
+            }
         };
-        let outcome = self.transport.send(&row.recipient, &message).await;
         let attempts = u32::try_from(row.attempts).unwrap_or(u32::MAX);
         let now = Utc::now();
         match outcome {
@@ -153,8 +164,8 @@ impl OutboxWorker {
         let Some(user) = store::users::find(&self.db, row.user_id).await? else {
             return Ok(Composed::Dropped("the account no longer exists"));
         };
-        let language = Language::parse(&user.language)
-            .map(|tag| MailLanguage::for_tag(&tag))
+        let locale = Language::parse(&user.language)
+            .map(|tag| Locale::for_language(&tag))
             .unwrap_or_default();
         let username = user.username.as_str();
         let detail = detail_of(row);
@@ -187,7 +198,7 @@ impl OutboxWorker {
                 let secret = self.tokens.derive(purpose, token_id, &token.nonce);
                 let link = SecretString::from(format!(
                     "{}/{path}?token={}",
-                    self.public_url,
+                    self.app_url,
                     secret.expose_secret()
                 ));
                 let valid_for = lifetime(token.created_at, token.expires_at);
@@ -238,8 +249,8 @@ impl OutboxWorker {
                 Template::SecondFactor { username, notice }
             }
             MailKind::NewSignIn => {
-                let link = format!("{}/sessions", self.public_url);
-                let rendered = render(
+                let link = format!("{}/sessions", self.app_url);
+                let rendered = self.render(
                     &Template::NewSignIn {
                         username,
                         device: detail["device"].as_str(),
@@ -247,12 +258,26 @@ impl OutboxWorker {
                         ip: detail["ip"].as_str(),
                         link: &link,
                     },
-                    language,
+                    locale,
                 );
-                return Ok(Composed::Message(rendered));
+                return Ok(rendered);
             }
         };
-        Ok(Composed::Message(render(&template, language)))
+        Ok(self.render(&template, locale))
+    }
+
+    /// Never half a message: a layout that fails to render is logged and retried.
+    fn render(&self, template: &Template<'_>, locale: Locale) -> Composed {
+        let sender = Sender {
+            product: &self.product,
+        };
+        match render(&self.catalog, template, locale, &sender) {
+            Ok(rendered) => Composed::Message(rendered),
+            Err(err) => {
+                tracing::error!(error = format!("{err:#}"), "mail: rendering failed");
+                Composed::Unrenderable
+            }
+        }
     }
 }
 
@@ -261,6 +286,8 @@ enum Composed {
     Message(Rendered),
     /// Nothing worth sending any more; the reason is kept as `last_error`.
     Dropped(&'static str),
+    /// The layout would not render (the log says why).
+    Unrenderable,
 }
 
 /// What else a row's message says; an absent or unreadable detail says nothing.

@@ -181,6 +181,9 @@ pub async fn record_login(
         .col_expr(user::Column::LastLoginIp, Expr::val(ip))
         .filter(user::Column::Id.eq(id))
         .filter(user::Column::CredentialEpoch.eq(credential_epoch))
+        // A deactivation or deletion that committed after the password check wins.
+        .filter(user::Column::IsActive.eq(true))
+        .filter(user::Column::DeletedAt.is_null())
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use crate::{
     audit, backend_tests,
     helpers::{
-        AUTH_PAYLOAD, Backend, MAIL_WAIT, PASSWORD, TestApp, error_code, spawn_app,
+        AUTH_PAYLOAD, Backend, MAIL_WAIT, PASSWORD, TestApp, error_code, spawn_app, spawn_app_with,
         spawn_app_with_mail, within,
     },
     smtp_sink::{ReceivedMail, SmtpSink},
@@ -20,6 +20,7 @@ backend_tests!(
     an_email_change_refuses_bad_input_without_mailing_anyone,
     deactivation_ends_sessions_at_once_and_refuses_sign_in_until_reactivated,
     deactivation_is_for_staff_and_not_for_oneself,
+    email_change_requests_are_counted_per_new_address,
     deleting_an_account_erases_its_data_and_the_trail_still_verifies,
     deleting_an_account_needs_the_password_and_counts_wrong_ones,
 );
@@ -133,7 +134,8 @@ async fn staff_events(app: &TestApp, kind: &str) -> Vec<Value> {
 async fn an_email_change_needs_the_password_and_counts_wrong_ones_toward_the_lockout(
     backend: Backend,
 ) {
-    let app = spawn_app(backend).await;
+    // Guesses go to different addresses from one IP: only the lockout should stop them.
+    let app = spawn_app_with(backend, &[("RATE_LIMIT_REQUEST_EMAIL_CHANGE", "off")]).await;
     let amina = app.register("amina").await;
     let body = app
         .graphql(None, REQUEST, json!({ "e": "x@new.dz", "p": PASSWORD }))
@@ -141,8 +143,10 @@ async fn an_email_change_needs_the_password_and_counts_wrong_ones_toward_the_loc
     assert_eq!(error_code(&body), Some("UNAUTHENTICATED"));
     // A stolen access token guesses: each guess is a failed sign-in; five lock the
     // account, and then even the right password is refused.
+    // Each to another address, so the per-address budget does not stop it first.
     for guess in 0..5 {
-        let body = request_change(&app, &amina.access, "x@new.dz", "wrong password").await;
+        let address = format!("x{guess}@new.dz");
+        let body = request_change(&app, &amina.access, &address, "wrong password").await;
         let code = error_code(&body);
         assert!(
             code == Some("INVALID_CREDENTIALS") || (guess == 4 && code == Some("ACCOUNT_LOCKED")),
@@ -396,9 +400,72 @@ async fn deactivation_is_for_staff_and_not_for_oneself(backend: Backend) {
             .await;
         assert_eq!(error_code(&body), Some("NOT_FOUND"), "{unknown}");
     }
+    // Nor another staff account: one stolen staff session must not lock out the rest.
+    app.promote_to_staff("amina").await;
+    let body = app
+        .graphql(
+            Some(&staff.access),
+            "mutation($id: ID!) { deactivateUser(id: $id) { isActive } }",
+            json!({ "id": amina.user_id }),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
     assert!(
         app.whoami(&amina.access).await.is_ok(),
         "nothing happened to amina"
+    );
+}
+
+/// Accounts held by one attacker, each asking from another address, cannot point more
+/// mail at one mailbox than its own limit allows.
+async fn email_change_requests_are_counted_per_new_address(backend: Backend) {
+    let (app, sink) = spawn_app_with_mail(
+        backend,
+        &[
+            ("TRUSTED_PROXIES", "127.0.0.1/32"),
+            ("RATE_LIMIT_REQUEST_EMAIL_CHANGE", "2/hour"),
+        ],
+    )
+    .await;
+    let amina = app.register("amina").await;
+    let bilal = app.register("bilal").await;
+    let from = |n: u8| format!("203.0.113.{n}");
+    let ask = |access: &str, ip: String, new_email: &'static str| {
+        let access = access.to_owned();
+        let app = &app;
+        async move {
+            app.graphql_with(
+                Some(&access),
+                &[("X-Forwarded-For", ip.as_str())],
+                REQUEST,
+                json!({ "e": new_email, "p": PASSWORD }),
+            )
+            .await
+        }
+    };
+    for (n, account) in [&amina, &bilal].into_iter().enumerate() {
+        let body = ask(&account.access, from(n as u8 + 1), "victim@example.dz").await;
+        assert_eq!(body["data"]["requestEmailChange"], true, "{body}");
+    }
+    // Both verifications, both links and both notices out, before amina's next request
+    // replaces her pending change (a replaced link still unsent would be dropped).
+    sink.wait_for(6, MAIL_WAIT).await;
+    // Another spelling of the same address, from a fresh IP, is the same address.
+    let body = ask(&bilal.access, from(3), "Victim@Example.DZ").await;
+    assert_eq!(error_code(&body), Some("RATE_LIMITED"), "{body}");
+    // Another address is not held back.
+    let body = ask(&amina.access, from(4), "amina.new@example.dz").await;
+    assert_eq!(body["data"]["requestEmailChange"], true, "{body}");
+    // Two links to the victim, one to amina's new address, three notices, and the
+    // two verifications.
+    let mails = sink.wait_for(8, MAIL_WAIT).await;
+    let to_victim = mails
+        .iter()
+        .filter(|m| m.to() == "victim@example.dz")
+        .count();
+    assert_eq!(
+        to_victim, 2,
+        "only the two counted requests mailed the address"
     );
 }
 

@@ -212,8 +212,9 @@ totpForm.addEventListener("submit", (event) => {
     list.replaceChildren(
       ...codes.map((code) => Object.assign(document.createElement("li"), { textContent: code })),
     );
-    element("#recovery-codes").hidden = false;
+    // The status first, so the codes never sit beside an "Off" that is out of date.
     await showAccount();
+    element("#recovery-codes").hidden = false;
   });
 });
 

@@ -87,12 +87,7 @@ impl AuthService {
         if pending.confirmed_at.is_some() {
             return Err(AuthError::SecondFactor(SecondFactorRefusal::AlreadyEnabled));
         }
-        let mismatch = || {
-            InvalidInput::new(
-                "code",
-                "This code does not match. Check the time on your device and enter the current code.",
-            )
-        };
+        let mismatch = || InvalidInput::new("code", "error-totp-code-mismatch");
         let now = now();
         let step = self
             .totp_step(&user, &pending.sealed_secret, &code, now)?

@@ -33,6 +33,7 @@ use super::{
 use crate::{
     domain::{InvalidInput, MfaMethod, Password, RecoveryCode, UserId},
     entities::user,
+    i18n::Message,
     store::{self, second_factors::MfaStatus},
 };
 
@@ -138,9 +139,10 @@ impl AuthService {
         if now() - session.created_at < to_chrono(RECENT_SIGN_IN) {
             return Ok(());
         }
-        Err(InvalidInput::new(
+        let minutes = RECENT_SIGN_IN.as_secs() / 60;
+        Err(InvalidInput::saying(
             "password",
-            "Enter your password to continue: this session signed in more than 5 minutes ago.",
+            Message::new("error-reauthenticate").with("minutes", minutes),
         )
         .into())
     }

@@ -137,5 +137,5 @@ impl Extension for QueryLimits {
 }
 
 fn refused(refusal: Refusal) -> ServerError {
-    ApiError::new(refusal.code, refusal.message).into_server_error(refusal.pos)
+    ApiError::about_document(refusal.code, refusal.message).into_server_error(refusal.pos)
 }

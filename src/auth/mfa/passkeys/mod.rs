@@ -140,12 +140,7 @@ impl AuthService {
 
 /// What a browser sent, parsed; anything else is `BAD_USER_INPUT` on `credential`.
 fn parse_credential<T: serde::de::DeserializeOwned>(raw: &str) -> Result<T, AuthError> {
-    let invalid = || {
-        InvalidInput::new(
-            "credential",
-            "Send JSON.stringify() of the credential that navigator.credentials returned.",
-        )
-    };
+    let invalid = || InvalidInput::new("credential", "error-passkey-credential-format");
     if raw.len() > MAX_CREDENTIAL_BYTES {
         return Err(invalid().into());
     }

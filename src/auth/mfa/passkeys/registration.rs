@@ -106,10 +106,7 @@ impl AuthService {
             .finish_passkey_registration(&answer, &state)
             .map_err(|err| {
                 tracing::info!(error = %err, "passkey registration refused");
-                InvalidInput::new(
-                    "credential",
-                    "This passkey could not be verified. Try again from the page that asked for it.",
-                )
+                InvalidInput::new("credential", "error-passkey-unverified")
             })?;
         let user = self.me(principal).await?;
         let name = client.user_agent.as_deref().and_then(device_name);
@@ -132,9 +129,7 @@ impl AuthService {
             ));
         }
         let Some(stored) = store::passkeys::create(&txn, new, now()).await? else {
-            return Err(
-                InvalidInput::new("credential", "This passkey is registered already.").into(),
-            );
+            return Err(InvalidInput::new("credential", "error-passkey-registered").into());
         };
         let detail = json!({ "name": name });
         queue_notice(&txn, &user, MailKind::PasskeyAdded, Some(detail.clone())).await?;
