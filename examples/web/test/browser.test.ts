@@ -14,7 +14,7 @@ import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { build } from "vite";
 
 import { AuthClient } from "../src/client";
-import { startServer, type User } from "./server";
+import { graphql, startServer, type User } from "./server";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const ARTIFACTS = join(ROOT, "artifacts");
@@ -286,3 +286,79 @@ async function serveDirectory(dir: string, host = "127.0.0.1") {
     },
   };
 }
+
+/** The link of the latest mail to `path` (`/reset-password`…) the server wrote to its log. */
+async function mailedLink(server: Awaited<ReturnType<typeof startServer>>, path: string) {
+  for (let tries = 0; tries < 100; tries++) {
+    const texts = server
+      .logs()
+      .map((event) => String((event as { fields?: { text?: string } }).fields?.text ?? event.text ?? ""));
+    const found = texts
+      .reverse()
+      .map((text) => text.match(new RegExp(`https?://[^\\s]+${path}\\?token=[A-Za-z0-9_-]+`)))
+      .find((match) => match !== null);
+    if (found) return found[0];
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no ${path} link in the server's log`);
+}
+
+test("the service's own link pages: a button completes the reset, in Arabic and French", async (t) => {
+  const server = await startServer({}, [amina]);
+  t.after(() => server.stop());
+  const reset = await graphql(
+    server.url,
+    `mutation { requestPasswordReset(email: "${amina.email}") }`,
+  );
+  assert.equal(reset.errors, undefined);
+  // The mail's link points at PUBLIC_URL; the page is the same on the test's address.
+  const link = new URL(await mailedLink(server, "/reset-password"));
+  const pageUrl = `${server.baseUrl}${link.pathname}${link.search}`;
+
+  const { page, errors } = await newPage();
+  const violations: string[] = [];
+  page.on("console", (message) => {
+    if (message.text().includes("Content Security Policy")) violations.push(message.text());
+  });
+  await page.setExtraHTTPHeaders({ "accept-language": "ar-DZ,ar;q=0.9" });
+  await page.goto(pageUrl);
+  assert.equal(await page.locator("html").getAttribute("dir"), "rtl");
+  assert.equal(await page.locator("script").count(), 0);
+  // The stylesheet loaded under the CSP: the button is styled, not the browser default.
+  const background = await page.locator("button").evaluate((b) => getComputedStyle(b).backgroundColor);
+  assert.equal(background, "rgb(26, 86, 219)");
+  await screenshot(page, "link-page-reset-ar.png");
+
+  // A weak password: the reasons, in Arabic, and the form is still there.
+  await page.locator("#new_password").fill("amina");
+  await page.locator("#new_password_confirm").fill("amina");
+  await page.locator("button").click();
+  await page.locator(".notice.error li").first().waitFor();
+  assert.ok((await page.locator(".notice.error li").count()) >= 2);
+  await screenshot(page, "link-page-weak-password-ar.png");
+
+  await page.setExtraHTTPHeaders({ "accept-language": "fr-DZ,fr" });
+  await page.locator("#new_password").fill("Tizi-Ouzou 2026 lanterne");
+  await page.locator("#new_password_confirm").fill("Tizi-Ouzou 2026 lanterne");
+  await page.locator("button").click();
+  await page.locator(".notice.done").waitFor();
+  assert.equal(await page.locator("html").getAttribute("lang"), "fr");
+  await screenshot(page, "link-page-reset-done-fr.png");
+
+  // Opening the link again: it is spent, and says so without a form.
+  await page.goto(pageUrl);
+  await page.locator("#new_password").fill("another lantern 2027 Oran");
+  await page.locator("#new_password_confirm").fill("another lantern 2027 Oran");
+  await page.locator("button").click();
+  await page.locator(".notice.error").waitFor();
+  assert.equal(await page.locator("form").count(), 0);
+
+  const signIn = await graphql(
+    server.url,
+    `mutation { login(input: { username: "amina", password: "Tizi-Ouzou 2026 lanterne" }) { accessToken } }`,
+  );
+  assert.equal(signIn.errors, undefined);
+  assert.deepEqual(violations, []);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -22,6 +22,8 @@ export interface Server {
   url: string;
   /** The service's root, `http://127.0.0.1:PORT`, for its other routes. */
   baseUrl: string;
+  /** Its JSON log lines so far: in development, mail is written there. */
+  logs(): Record<string, unknown>[];
   stop(): Promise<void>;
 }
 
@@ -70,6 +72,7 @@ export async function startServer(
   return {
     url: `http://${addr}/graphql`,
     baseUrl: `http://${addr}`,
+    logs: () => log.map(parseLine).filter((event) => event !== undefined),
     async stop() {
       if (child.exitCode === null) {
         child.kill("SIGTERM");
