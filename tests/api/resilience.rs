@@ -128,9 +128,10 @@ async fn a_database_outage_fails_cleanly_and_the_service_recovers_by_itself() {
     assert!(failed.len() < seen.len(), "the clients never saw an answer");
     for (code, message) in failed {
         assert_eq!(code, "INTERNAL", "{message}");
+        // No Accept-Language: the default language, French, and nothing internal.
         assert_eq!(
             message,
-            "Something went wrong on our side. Please try again."
+            "Une erreur s'est produite de notre côté. Veuillez réessayer."
         );
     }
 }

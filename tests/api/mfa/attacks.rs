@@ -55,11 +55,9 @@ async fn confirming_an_enrolment_is_budgeted_like_any_code_check(backend: Backen
     let mismatches = answers
         .iter()
         .flat_map(|a| a["errors"].as_array().cloned().unwrap_or_default())
+        // A code that does not match: the one refusal that follows a real check.
         .filter(|e| {
-            e["message"]
-                .as_str()
-                .unwrap_or("")
-                .contains("does not match")
+            e["extensions"]["code"] == "BAD_USER_INPUT" && e["extensions"]["field"] == "code"
         })
         .count();
     eprintln!(
