@@ -149,13 +149,9 @@ impl ApiError {
         Self::new(ErrorCode::Internal, "error-internal")
     }
 
-    pub fn code(&self) -> ErrorCode {
-        self.code
-    }
-
-    /// The message in `locale`, for a page that shows the error itself.
-    pub fn text(&self, catalog: &Catalog, locale: Locale) -> String {
-        catalog.text(locale, &self.message)
+    /// Its words, for a page that shows the error itself.
+    pub fn into_message(self) -> Message {
+        self.message
     }
 }
 
@@ -163,26 +159,13 @@ impl ApiError {
     /// The error as a GraphQL response carries it, `locations` pointing at `pos` when it
     /// is about one place in the document. Every error shape the API answers — from a
     /// resolver, the document checks, or the HTTP layer before GraphQL runs — is built
-    /// here. Its message is the id until `ContractErrorCodes` (or the HTTP layer)
-    /// says it in the reader's language; the `Message` rides along as its source.
+    /// here. Its message is the id until the HTTP layer says it in the reader's
+    /// language (`translate`); the `Message` rides along as its source.
     pub fn into_server_error(self, pos: Option<async_graphql::Pos>) -> ServerError {
-        async_graphql::Error::from(self).into_server_error_at(pos)
-    }
-}
-
-trait AtPosition {
-    fn into_server_error_at(self, pos: Option<async_graphql::Pos>) -> ServerError;
-}
-
-impl AtPosition for async_graphql::Error {
-    fn into_server_error_at(self, pos: Option<async_graphql::Pos>) -> ServerError {
-        ServerError {
-            message: self.message,
-            source: self.source,
-            locations: pos.into_iter().collect(),
-            path: Vec::new(),
-            extensions: self.extensions,
-        }
+        let mut err = ServerError::new(self.message.id(), pos);
+        err.extensions = Some(extension_values(self.code, self.extensions));
+        err.source = Some(Arc::new(self.message));
+        err
     }
 }
 

@@ -196,8 +196,8 @@ fn refused(token: String, err: AuthError) -> View {
             View::form(token).with_notice(notice)
         }
         other => {
-            let error = ApiError::from(other);
-            View::form(token).with_notice(Notice::from_api(error))
+            let message = ApiError::from(other).into_message();
+            View::form(token).with_notice(Notice::error(message))
         }
     }
 }
@@ -250,20 +250,15 @@ impl View {
 
 struct Notice {
     done: bool,
-    message: NoticeText,
+    message: Message,
     reasons: Vec<Message>,
-}
-
-enum NoticeText {
-    Message(Message),
-    Api(ApiError),
 }
 
 impl Notice {
     fn done(message: Message) -> Self {
         Self {
             done: true,
-            message: NoticeText::Message(message),
+            message,
             reasons: Vec::new(),
         }
     }
@@ -271,15 +266,7 @@ impl Notice {
     fn error(message: Message) -> Self {
         Self {
             done: false,
-            message: NoticeText::Message(message),
-            reasons: Vec::new(),
-        }
-    }
-
-    fn from_api(error: ApiError) -> Self {
-        Self {
-            done: false,
-            message: NoticeText::Api(error),
+            message,
             reasons: Vec::new(),
         }
     }
@@ -331,10 +318,7 @@ fn render(state: &AppState, locale: Locale, page: LinkPage, view: View) -> Respo
         intro: view.intro.then(|| part("intro")),
         notice: view.notice.map(|notice| NoticeLayout {
             kind: if notice.done { "done" } else { "error" },
-            text: match notice.message {
-                NoticeText::Message(message) => say(message),
-                NoticeText::Api(error) => error.text(catalog, locale),
-            },
+            text: say(notice.message),
             reasons: notice.reasons.into_iter().map(say).collect(),
         }),
         form: view.form.map(|token| FormLayout {

@@ -167,12 +167,7 @@ impl Catalog {
     }
 }
 
-#[cfg(test)]
-pub(super) fn built_in_file(name: &str) -> &'static str {
-    built_in(name)
-}
-
-fn built_in(name: &str) -> &'static str {
+pub(super) fn built_in(name: &str) -> &'static str {
     BUILT_IN
         .iter()
         .find(|(path, _)| *path == name)

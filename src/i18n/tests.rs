@@ -42,7 +42,7 @@ fn the_three_languages_define_the_same_messages() {
             .iter()
             .flat_map(|file| {
                 let name = format!("locales/{}/{file}.ftl", locale.code());
-                let text = catalog::built_in_file(&name);
+                let text = catalog::built_in(&name);
                 text.lines()
                     .filter_map(|line| line.split_once(" =").map(|(id, _)| id.trim().to_owned()))
                     .filter(|id| !id.starts_with('#') && !id.is_empty() && !id.contains(' '))

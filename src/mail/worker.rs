@@ -14,7 +14,7 @@ use tokio::sync::{Notify, watch};
 
 use super::{
     Transport,
-    templates::{Rendered, SecondFactorNotice, Sender, Template, render},
+    templates::{Rendered, SecondFactorNotice, Template, render},
     transport::SendError,
 };
 use crate::{
@@ -268,10 +268,7 @@ impl OutboxWorker {
 
     /// Never half a message: a layout that fails to render is logged and retried.
     fn render(&self, template: &Template<'_>, locale: Locale) -> Composed {
-        let sender = Sender {
-            product: &self.product,
-        };
-        match render(&self.catalog, template, locale, &sender) {
+        match render(&self.catalog, template, locale, &self.product) {
             Ok(rendered) => Composed::Message(rendered),
             Err(err) => {
                 tracing::error!(error = format!("{err:#}"), "mail: rendering failed");

@@ -307,7 +307,7 @@ async fn deactivation_ends_sessions_at_once_and_refuses_sign_in_until_reactivate
     let body = app
         .graphql(
             Some(&staff.access),
-            "mutation($id: ID!) { deactivateUser(id: $id) { isActive } }",
+            DEACTIVATE,
             json!({ "id": amina.user_id }),
         )
         .await;
@@ -385,18 +385,14 @@ async fn deactivation_is_for_staff_and_not_for_oneself(backend: Backend) {
     let body = app
         .graphql(
             Some(&staff.access),
-            "mutation($id: ID!) { deactivateUser(id: $id) { isActive } }",
+            DEACTIVATE,
             json!({ "id": staff.user_id }),
         )
         .await;
     assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
     for unknown in ["not-an-id", "0190b7a6-0000-7000-8000-000000000000"] {
         let body = app
-            .graphql(
-                Some(&staff.access),
-                "mutation($id: ID!) { deactivateUser(id: $id) { isActive } }",
-                json!({ "id": unknown }),
-            )
+            .graphql(Some(&staff.access), DEACTIVATE, json!({ "id": unknown }))
             .await;
         assert_eq!(error_code(&body), Some("NOT_FOUND"), "{unknown}");
     }
@@ -405,7 +401,7 @@ async fn deactivation_is_for_staff_and_not_for_oneself(backend: Backend) {
     let body = app
         .graphql(
             Some(&staff.access),
-            "mutation($id: ID!) { deactivateUser(id: $id) { isActive } }",
+            DEACTIVATE,
             json!({ "id": amina.user_id }),
         )
         .await;
@@ -468,6 +464,8 @@ async fn email_change_requests_are_counted_per_new_address(backend: Backend) {
         "only the two counted requests mailed the address"
     );
 }
+
+const DEACTIVATE: &str = "mutation($id: ID!) { deactivateUser(id: $id) { isActive } }";
 
 const DELETE: &str = "mutation($p: String!) { deleteAccount(password: $p) }";
 

@@ -92,11 +92,6 @@ pub struct Rendered {
     pub html: String,
 }
 
-/// Who the message is from, for its footer: the display name of `MAIL_FROM`.
-pub struct Sender<'a> {
-    pub product: &'a str,
-}
-
 /// What both layouts are given.
 #[derive(Serialize)]
 struct Layout<'a> {
@@ -128,11 +123,12 @@ struct Parts<'a> {
     closing: Vec<Message>,
 }
 
+/// `template` in `locale`; `product` names the service in the footer.
 pub fn render(
     catalog: &Catalog,
     template: &Template<'_>,
     locale: Locale,
-    sender: &Sender<'_>,
+    product: &str,
 ) -> anyhow::Result<Rendered> {
     let say = |message: &Message| catalog.text(locale, message);
     let parts = parts(template, &|d| say(&duration(d)));
@@ -150,7 +146,7 @@ pub fn render(
         }),
         link_hint: say(&Message::new("mail-link-hint")),
         closing: parts.closing.iter().map(say).collect(),
-        footer: say(&Message::new("mail-footer").with("product", sender.product.to_owned())),
+        footer: say(&Message::new("mail-footer").with("product", product.to_owned())),
     };
     Ok(Rendered {
         html: catalog.render(layouts::MAIL_HTML, &layout)?,

@@ -1,10 +1,8 @@
 use super::*;
 
 fn rendered(template: &Template<'_>, locale: Locale) -> Rendered {
-    let sender = Sender {
-        product: "Tableau de bord",
-    };
-    render(&Catalog::built_in(), template, locale, &sender).expect("the built-in layouts render")
+    render(&Catalog::built_in(), template, locale, "Tableau de bord")
+        .expect("the built-in layouts render")
 }
 
 #[test]
