@@ -70,6 +70,9 @@ impl Application {
         let catalog = Arc::new(
             Catalog::load(settings.templates_dir.as_deref()).context("loading TEMPLATES_DIR")?,
         );
+        crate::mail::check_layouts(&catalog, &settings.mail.product())
+            .and_then(|()| crate::http::check_page_layout(&catalog, &settings.mail.product()))
+            .context("rendering the layouts of TEMPLATES_DIR")?;
         let mail_worker = OutboxWorker::new(
             settings,
             db.clone(),

@@ -30,6 +30,11 @@ pub struct BrowserSettings {
 }
 
 impl BrowserSettings {
+    /// `PUBLIC_URL`'s origin: the only one this service's own pages post from.
+    pub fn own_origin(&self) -> &str {
+        &self.cookie_origins[0]
+    }
+
     pub(super) fn load(
         vars: &Vars<'_>,
         public_url: &str,

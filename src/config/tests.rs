@@ -370,3 +370,25 @@ const DURATIONS: [&str; 14] = [
     "MAIL_RETRY_BASE",
     "SHUTDOWN_TIMEOUT",
 ];
+
+#[test]
+fn app_url_naming_the_public_url_differently_still_serves_the_pages() {
+    let settings = |app_url: &str| {
+        Settings::from_lookup(|key| match key {
+            "PUBLIC_URL" => Some("https://auth.example.dz".into()),
+            "APP_URL" => Some(app_url.into()),
+            _ => None,
+        })
+        .expect("valid settings")
+    };
+    for same in ["HTTPS://Auth.Example.DZ/", "https://auth.example.dz:443"] {
+        assert!(settings(same).serves_link_pages(), "{same}");
+    }
+    for elsewhere in [
+        "https://app.example.dz",
+        "https://auth.example.dz:8443",
+        "https://auth.example.dz/app",
+    ] {
+        assert!(!settings(elsewhere).serves_link_pages(), "{elsewhere}");
+    }
+}

@@ -48,15 +48,18 @@ impl FromStr for PublicUrl {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (_, rest) = split_http_url(s)?;
+        // The origin as browsers write it, so that `APP_URL` and `PUBLIC_URL` compare
+        // equal when they name the same place.
+        let (origin, rest) = split_http_url(s)?;
         if rest.contains(['?', '#']) {
             return Err("links are built by appending to it: no query or fragment".into());
         }
-        Ok(Self(s.trim_end_matches('/').to_owned()))
+        Ok(Self(format!("{origin}{}", rest.trim_end_matches('/'))))
     }
 }
 
-/// Splits `http(s)://host[:port]…` into its origin (lower-cased) and the rest.
+/// Splits `http(s)://host[:port]…` into its origin and the rest. The origin is as a
+/// browser sends it in `Origin`: lower-cased, without the scheme's default port.
 pub(super) fn split_http_url(s: &str) -> Result<(String, &str), String> {
     let (scheme, rest) = s
         .split_once("://")
@@ -68,10 +71,10 @@ pub(super) fn split_http_url(s: &str) -> Result<(String, &str), String> {
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, rest) = rest.split_at(end);
     check_authority(authority)?;
-    Ok((
-        format!("{scheme}://{}", authority.to_ascii_lowercase()),
-        rest,
-    ))
+    let authority = authority.to_ascii_lowercase();
+    let default_port = if scheme == "http" { ":80" } else { ":443" };
+    let authority = authority.strip_suffix(default_port).unwrap_or(&authority);
+    Ok((format!("{scheme}://{authority}"), rest))
 }
 
 /// `host`, `host:port`, `[v6]` or `[v6]:port`, in ASCII, without user information.

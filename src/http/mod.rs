@@ -59,11 +59,12 @@ pub struct AppState {
     pub catalog: Arc<Catalog>,
     /// The service's name on its pages.
     pub product: String,
-    /// Whether mail links lead to this service's own pages (`APP_URL` unset).
+    /// Whether mail links lead to this service's own pages (`APP_URL` is `PUBLIC_URL`).
     pub serves_link_pages: bool,
 }
 
 pub use metrics::handle as metrics_handle;
+pub use pages::check_layout as check_page_layout;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 

@@ -17,7 +17,7 @@ use crate::{
     auth::{AuthError, ResetPassword},
     domain::{NewPassword, PasswordWeakness},
     graphql::error::ApiError,
-    i18n::{Locale, Message, layouts},
+    i18n::{Catalog, Locale, Message, layouts},
 };
 
 /// Nothing runs and nothing loads but the stylesheet; forms post only here.
@@ -143,7 +143,22 @@ pub async fn submit(
     form: Result<Form<Submitted>, FormRejection>,
 ) -> Response {
     let locale = accepted_locale(&headers);
-    let Form(form) = form.unwrap_or_default();
+    if !posted_from_here(&state, &headers) {
+        // Another site's form would spend the reader's link (or mail a reset) unseen.
+        let notice = Notice::error(Message::new("error-forbidden"));
+        return with_status(
+            StatusCode::FORBIDDEN,
+            render(&state, locale, page, View::notice(notice)),
+        );
+    }
+    let form = match form {
+        Ok(Form(form)) => form,
+        // Left unread on the connection: 413, and the connection is closed after it.
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return rejection.into_response();
+        }
+        Err(_) => Submitted::default(),
+    };
     let Ok(token) = usable_token(page, form.token.clone()) else {
         let notice = Notice::error(Message::new("page-link-incomplete"));
         return render(&state, locale, page, View::notice(notice));
@@ -172,6 +187,20 @@ pub async fn submit(
         Err(err) => refused(token, err),
     };
     render(&state, locale, page, view)
+}
+
+/// Whether a POST comes from one of these pages. Browsers say where a request comes
+/// from in `Sec-Fetch-Site`, and older ones in `Origin`; with the pages' `no-referrer`
+/// policy that may be `null`, which says nothing either way. A request with neither
+/// is no browser's and cannot ride on a reader's visit.
+fn posted_from_here(state: &AppState, headers: &HeaderMap) -> bool {
+    let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    let site_ok =
+        header("sec-fetch-site").is_none_or(|site| matches!(site, "same-origin" | "none"));
+    let origin_ok = header(header::ORIGIN.as_str()).is_none_or(|origin| {
+        origin == "null" || origin.eq_ignore_ascii_case(state.browsers.own_origin())
+    });
+    site_ok && origin_ok
 }
 
 /// The link's token, or `Err` when the page needs one and it is missing or mangled.
@@ -308,7 +337,40 @@ struct FieldLayout {
 }
 
 fn render(state: &AppState, locale: Locale, page: LinkPage, view: View) -> Response {
-    let catalog = &state.catalog;
+    match page_html(&state.catalog, &state.product, locale, page, view) {
+        Ok(html) => with_policy(Html(html).into_response()),
+        Err(err) => {
+            tracing::error!(error = format!("{err:#}"), "a link page did not render");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The page could not be shown.",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// Renders every page, with a form, a notice and its reasons, in every language, so a
+/// layout override that fails stops the start rather than every reader after it.
+pub fn check_layout(catalog: &Catalog, product: &str) -> anyhow::Result<()> {
+    for locale in Locale::ALL {
+        for page in LinkPage::ALL {
+            let mut notice = Notice::error(Message::new("error-weak-password"));
+            notice.reasons = vec![weakness(PasswordWeakness::TooCommon)];
+            let view = View::form("sample".into()).with_notice(notice);
+            page_html(catalog, product, locale, page, view)?;
+        }
+    }
+    Ok(())
+}
+
+fn page_html(
+    catalog: &Catalog,
+    product: &str,
+    locale: Locale,
+    page: LinkPage,
+    view: View,
+) -> anyhow::Result<String> {
     let say = |message: Message| catalog.text(locale, &message);
     let part = |suffix: &str| say(Message::new(format!("{}-{suffix}", page.name())));
     let layout = Layout {
@@ -336,19 +398,16 @@ fn render(state: &AppState, locale: Locale, page: LinkPage, view: View) -> Respo
                 .collect(),
             button: part("action"),
         }),
-        footer: say(Message::new("page-footer").with("product", state.product.clone())),
+        footer: say(Message::new("page-footer").with("product", product.to_owned())),
     };
-    match catalog.render(layouts::PAGE, &layout) {
-        Ok(html) => with_policy(Html(html).into_response()),
-        Err(err) => {
-            tracing::error!(error = format!("{err:#}"), "a link page did not render");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The page could not be shown.",
-            )
-                .into_response()
-        }
+    catalog.render(layouts::PAGE, &layout)
+}
+
+fn with_status(status: StatusCode, mut response: Response) -> Response {
+    if response.status().is_success() {
+        *response.status_mut() = status;
     }
+    response
 }
 
 /// `GET /assets/pages.css`: the pages' one stylesheet (`pages/style.css`).

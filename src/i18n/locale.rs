@@ -33,19 +33,32 @@ impl Locale {
         Self::for_primary(language.primary()).unwrap_or_default()
     }
 
-    /// The first language of an `Accept-Language` header the service writes in, by the
-    /// header's own order of preference; French when none is.
+    /// The language of an `Accept-Language` header the service writes in that the
+    /// header prefers most (`q` weights, then order); French when none is, and a
+    /// language weighted `q=0` is one the reader refuses.
     pub fn negotiate(accept_language: &str) -> Self {
         // A header is at most a few dozen tags; a hostile one is cut short, not parsed.
         let mut end = accept_language.len().min(MAX_HEADER_BYTES);
         while !accept_language.is_char_boundary(end) {
             end -= 1;
         }
-        let header = &accept_language[..end];
-        fluent_langneg::accepted_languages::parse(header)
-            .iter()
-            .find_map(|tag: &LanguageIdentifier| Self::for_primary(tag.language.as_str()))
-            .unwrap_or_default()
+        let mut offered: Vec<(Self, u16)> = accept_language[..end]
+            .split(',')
+            .filter_map(|entry| {
+                let mut parts = entry.split(';').map(str::trim);
+                let tag: LanguageIdentifier = parts.next()?.parse().ok()?;
+                let weight = parts
+                    .find_map(|param| param.strip_prefix("q="))
+                    .map_or(Some(1000), weight)?;
+                Some((Self::for_primary(tag.language.as_str())?, weight))
+            })
+            .filter(|&(_, weight)| weight > 0)
+            .collect();
+        // Stable: of equal weights, the header's first wins.
+        offered.sort_by_key(|&(_, weight)| std::cmp::Reverse(weight));
+        offered
+            .first()
+            .map_or_else(Self::default, |&(locale, _)| locale)
     }
 
     fn for_primary(primary: &str) -> Option<Self> {
@@ -62,3 +75,17 @@ impl Locale {
 }
 
 const MAX_HEADER_BYTES: usize = 512;
+
+/// A `q` value in thousandths (`0.8` → 800), or `None` when it is not one (RFC 9110
+/// § 12.4.2: at most three decimals, from 0 to 1).
+fn weight(q: &str) -> Option<u16> {
+    let (units, decimals) = q.split_once('.').unwrap_or((q, ""));
+    if !matches!(units, "0" | "1")
+        || decimals.len() > 3
+        || !decimals.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let thousandths = format!("{units}{decimals:0<3}").parse::<u16>().ok()?;
+    (thousandths <= 1000).then_some(thousandths)
+}

@@ -28,6 +28,14 @@ fn accept_language_is_read_in_its_order_and_falls_back_to_french() {
     assert_eq!(Locale::negotiate("de, it"), Locale::Fr);
     assert_eq!(Locale::negotiate(""), Locale::Fr);
     assert_eq!(Locale::negotiate("*"), Locale::Fr);
+    // Weights, not order, say what the reader prefers; q=0 refuses a language.
+    assert_eq!(Locale::negotiate("fr;q=0.5, en;q=0.9"), Locale::En);
+    assert_eq!(Locale::negotiate("en;q=0, ar"), Locale::Ar);
+    assert_eq!(Locale::negotiate("ar;q=0.800, en;q=0.8"), Locale::Ar);
+    assert_eq!(Locale::negotiate("en;q=0"), Locale::Fr);
+    // A weight that is not one drops its language, not the header.
+    assert_eq!(Locale::negotiate("en;q=2, ar;q=1.0"), Locale::Ar);
+    assert_eq!(Locale::negotiate("en;q=abc, ar;q=0.1"), Locale::Ar);
     // A hostile header is cut short, not parsed whole, and never panics mid-character.
     let hostile = format!("{}en", "é,".repeat(10_000));
     assert_eq!(Locale::negotiate(&hostile), Locale::Fr);

@@ -7,5 +7,6 @@ mod templates;
 mod transport;
 mod worker;
 
+pub use templates::check_layouts;
 pub use transport::Transport;
 pub use worker::OutboxWorker;

@@ -5,7 +5,9 @@ use serde_json::json;
 
 use crate::{
     backend_tests,
-    helpers::{Backend, MAIL_WAIT, PASSWORD, TestApp, spawn_app_with_mail},
+    helpers::{
+        Backend, MAIL_WAIT, PASSWORD, TestApp, TestDatabase, spawn_app_with_mail, test_settings,
+    },
 };
 
 backend_tests!(
@@ -14,6 +16,8 @@ backend_tests!(
     a_hostile_token_is_escaped_and_a_long_one_refused,
     the_sessions_page_mails_a_reset_link,
     with_app_url_elsewhere_links_lead_there_and_the_pages_are_gone,
+    another_site_cannot_post_a_page_s_form,
+    an_oversized_form_is_refused_and_its_connection_closed,
 );
 
 async fn page(app: &TestApp, path: &str, language: &str) -> reqwest::Response {
@@ -231,4 +235,102 @@ async fn with_app_url_elsewhere_links_lead_there_and_the_pages_are_gone(backend:
         404
     );
     assert_eq!(page(&app, "/assets/pages.css", "en").await.status(), 404);
+}
+
+/// A form on another site, posting to a page while its reader is signed in to nothing
+/// here, would still spend their link or mail them a reset: browsers say where a POST
+/// comes from, and only this origin's own pages may send one.
+async fn another_site_cannot_post_a_page_s_form(backend: Backend) {
+    let (app, sink) = spawn_app_with_mail(backend, &[]).await;
+    let amina = app.register("amina").await;
+    let token = sink.wait_for(1, MAIL_WAIT).await[0].token("verify-email");
+    let post = |path: &'static str,
+                form: Vec<(&'static str, String)>,
+                from: [(&'static str, &'static str); 1]| {
+        let mut request = app
+            .http
+            .post(app.url(path))
+            .header("accept-language", "en")
+            .form(&form);
+        for (name, value) in from {
+            request = request.header(name, value);
+        }
+        request.send()
+    };
+    let verify = || vec![("token", token.clone())];
+    let cross_site = [
+        [("sec-fetch-site", "cross-site")],
+        [("sec-fetch-site", "same-site")],
+        [("origin", "https://evil.example")],
+        [("origin", "http://auth.test.evil.example")],
+    ];
+    for from in cross_site {
+        let response = post("/verify-email", verify(), from).await.unwrap();
+        assert_eq!(response.status(), 403, "{from:?}");
+        let html = response.text().await.unwrap();
+        assert!(html.contains("You are not allowed to do this."), "{html}");
+        let response = post(
+            "/sessions",
+            vec![("email", "amina@example.dz".into())],
+            from,
+        )
+        .await
+        .unwrap();
+        assert_eq!(response.status(), 403, "{from:?}");
+    }
+    assert!(
+        !email_verified(&app, &amina.access).await,
+        "the link is unspent"
+    );
+
+    // The page's own button: same origin, or `Origin: null` under `no-referrer`.
+    let sessions = vec![("email", "amina@example.dz".into())];
+    let response = post("/sessions", sessions, [("origin", "null")])
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    sink.wait_for(2, MAIL_WAIT).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(sink.received().len(), 2, "the refused posts mailed nothing");
+    let response = post(
+        "/verify-email",
+        verify(),
+        [("sec-fetch-site", "same-origin")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(email_verified(&app, &amina.access).await);
+}
+
+async fn an_oversized_form_is_refused_and_its_connection_closed(backend: Backend) {
+    let (app, _sink) = spawn_app_with_mail(backend, &[("MAX_BODY_BYTES", "4096")]).await;
+    let response = app
+        .http
+        .post(app.url("/sessions"))
+        .form(&[("email", "a".repeat(10_000))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    assert_eq!(response.headers()["connection"], "close");
+}
+
+/// A replaced layout that cannot render stops the start, rather than every mail and
+/// page after it.
+#[tokio::test]
+async fn a_layout_that_does_not_render_stops_the_start() {
+    for layout in ["pages/page.html", "mail/message.html", "mail/message.txt"] {
+        let templates = tempfile::tempdir().unwrap();
+        let path = templates.path().join(layout);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, "{{ title | no_such_filter }}").unwrap();
+        let db = TestDatabase::new(Backend::Sqlite).await;
+        let data = tempfile::tempdir().unwrap();
+        let dir = templates.path().to_string_lossy().into_owned();
+        let settings = test_settings(&db.url, data.path(), &[("TEMPLATES_DIR", &dir)]);
+        let refused = graphql_auth::startup::Application::build(&settings).await;
+        let err = format!("{:#}", refused.err().expect("the start is refused"));
+        assert!(err.contains(layout), "{layout}: {err}");
+    }
 }

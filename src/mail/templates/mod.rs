@@ -155,6 +155,26 @@ pub fn render(
     })
 }
 
+/// Renders a message with a link and one without in every language, so a layout
+/// override that fails (an unknown filter, a missing include) stops the start rather
+/// than every mail after it.
+pub fn check_layouts(catalog: &Catalog, product: &str) -> anyhow::Result<()> {
+    let samples = [
+        Template::PasswordReset {
+            username: "amina",
+            link: SecretString::from("https://example.com/reset-password?token=sample"),
+            valid_for: Duration::from_secs(3600),
+        },
+        Template::PasswordChanged { username: "amina" },
+    ];
+    for locale in Locale::ALL {
+        for sample in &samples {
+            render(catalog, sample, locale, product)?;
+        }
+    }
+    Ok(())
+}
+
 /// The paragraphs of each message; `words` spells a duration in the message's language.
 fn parts<'a>(template: &'a Template<'_>, words: &dyn Fn(Duration) -> String) -> Parts<'a> {
     // A link's message: its intro, the button, how long it lasts, and what to do if
